@@ -1,0 +1,1 @@
+"""The catalogue: schemas, asyncapi.yaml, pacts, provider states and flows, loaded and cross-checked."""

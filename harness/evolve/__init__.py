@@ -1,0 +1,1 @@
+"""Schema evolution: compatibility modes, change codes, consumer impact."""

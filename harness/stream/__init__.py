@@ -1,0 +1,1 @@
+"""Streaming validation of recorded traffic and migration extracts (`validate-stream`)."""
