@@ -1,0 +1,83 @@
+"""The `em-harness` command line. Each command is a thin shell over the package that does the work.
+
+Exit codes are part of the contract with users (DESIGN.md): 0 success, 1 findings or contract
+failure, 2 a harness, input or infrastructure error, always as one line on stderr, never a traceback
+(set EM_HARNESS_DEBUG=1 to see one).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import harness  # noqa: F401  (sets PACT_DO_NOT_TRACK before anything imports pact)
+from harness.errors import HarnessError
+
+app = typer.Typer(
+    name="em-harness",
+    help="Contract testing harness for the Electronic Monitoring Service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+RootOption = Annotated[
+    Path | None,
+    typer.Option("--root", help="Project folder holding schemas/ and contracts/ (default: found from here)."),
+]
+
+
+@app.command()
+def lint(
+    path: Annotated[Path | None, typer.Argument(help="Project folder to lint (default: the current project).")] = None,
+) -> None:
+    """Validate schemas, asyncapi.yaml, pacts, states, flows and their cross-references."""
+    from harness.catalogue.lint import run_lint
+
+    raise typer.Exit(run_lint(path))
+
+
+@app.command("validate-stream")
+def validate_stream(
+    file: Annotated[str, typer.Argument(help="A JSON Lines file, or - for standard input.")],
+    errors_out: Annotated[
+        Path | None, typer.Option("--errors-out", help="Write every invalid line with its reasons here.")
+    ] = None,
+    max_errors: Annotated[int, typer.Option("--show", help="How many errors to print in the summary.")] = 20,
+    root: RootOption = None,
+) -> None:
+    """Validate recorded traffic or a migration extract line by line, in constant memory."""
+    from harness.stream.validate import run_validate_stream
+
+    raise typer.Exit(run_validate_stream(file, errors_out=errors_out, show=max_errors, root=root))
+
+
+def main() -> None:
+    """Console entry point: every user-caused error becomes one line and exit code 2."""
+    debug = os.environ.get("EM_HARNESS_DEBUG") == "1"
+    try:
+        app(standalone_mode=True)
+    except HarnessError as exc:
+        if debug:
+            raise
+        print(f"em-harness: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("em-harness: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # a harness bug: still one line, still exit 2
+        if debug:
+            raise
+        print(
+            f"em-harness: internal error: {type(exc).__name__}: {exc} (set EM_HARNESS_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
