@@ -1,0 +1,238 @@
+"""A registry of the catalogue's schemas, each compiled once, in two engines.
+
+- jsonschema gives exact, readable error messages with paths: used when something is invalid and for
+  reports.
+- jsonschema-rs is about a hundred times faster: used on the hot path to decide validity.
+Format checking is on in both (2020-12 treats `format` as an annotation unless told otherwise).
+A test proves the two agree on every shipped example and on hundreds of mutations of them.
+
+Data minimisation: `undeclared()` walks a message beside its schema and names every property that no
+applicable subschema declares. Message schemas stay open (tolerant readers evolve more easily), so a
+validator alone would not see a leaked field; a closed copy (`unevaluatedProperties: false`) would, but
+one failing branch drops every annotation above it and floods the report with false leaks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+import referencing
+import referencing.jsonschema
+from jsonschema.exceptions import best_match
+
+from harness.errors import UnusableInput
+from harness.jsonfile import load_json
+
+FORMAT_CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
+META_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One reason a message is invalid: where in the message, what rule, and what the rule said."""
+
+    pointer: str
+    message: str
+    schema_pointer: str
+    keyword: str
+
+    def __str__(self) -> str:
+        return f"{self.pointer or '/'}: {self.message}"
+
+
+@dataclass
+class SchemaDoc:
+    path: Path
+    uri: str
+    contents: dict[str, Any]
+    event_type: str | None = None
+    version: int | None = None
+    _exact: Any = field(default=None, repr=False)
+    _fast: Any = field(default=None, repr=False)
+
+    @property
+    def is_message(self) -> bool:
+        return self.event_type is not None and self.version is not None
+
+    @property
+    def name(self) -> str:
+        """The message folder name, e.g. case-status-returned."""
+        return self.path.parent.name
+
+
+def pointer(parts: Any) -> str:
+    """A JSON pointer from a path of keys and indexes."""
+    out = []
+    for part in parts:
+        out.append(str(part).replace("~", "~0").replace("/", "~1"))
+    return "/" + "/".join(out) if out else ""
+
+
+def _const(schema: dict[str, Any], name: str) -> Any:
+    prop = schema.get("properties", {}).get(name)
+    if isinstance(prop, dict):
+        return prop.get("const")
+    return None
+
+
+class SchemaRegistry:
+    """Every schema under a folder, addressable by `$id` and by (eventType, version)."""
+
+    def __init__(self, schemas_dir: Path) -> None:
+        self.schemas_dir = Path(schemas_dir)
+        if not self.schemas_dir.is_dir():
+            raise UnusableInput(f"{self.schemas_dir}: no schemas folder; pass --root to the project folder")
+        self.documents: dict[str, SchemaDoc] = {}
+        self.by_event: dict[tuple[str, int], SchemaDoc] = {}
+        for path in sorted(self.schemas_dir.rglob("*.json")):
+            contents = load_json(path)
+            if not isinstance(contents, dict):
+                raise UnusableInput(f"{path}: a schema must be a JSON object")
+            uri = contents.get("$id") or path.resolve().as_uri()
+            doc = SchemaDoc(path=path, uri=uri, contents=contents)
+            event_type, version = _const(contents, "eventType"), _const(contents, "version")
+            if isinstance(event_type, str) and isinstance(version, int):
+                doc.event_type, doc.version = event_type, version
+                self.by_event[(event_type, version)] = doc
+            self.documents[uri] = doc
+        self._resources = [(d.uri, d.contents) for d in self.documents.values()]
+        self.referencing = referencing.Registry().with_resources(
+            (uri, referencing.jsonschema.DRAFT202012.create_resource(c)) for uri, c in self._resources
+        )
+        self._rs_registry: jsonschema_rs.Registry | None = None
+
+    # -- lookup -------------------------------------------------------------------------------
+    def messages(self) -> list[SchemaDoc]:
+        return [d for d in self.documents.values() if d.is_message]
+
+    def get(self, event_type: str, version: int) -> SchemaDoc | None:
+        return self.by_event.get((event_type, version))
+
+    def versions_of(self, event_type: str) -> list[int]:
+        return sorted(v for (t, v) in self.by_event if t == event_type)
+
+    def event_types(self) -> list[str]:
+        return sorted({t for (t, _) in self.by_event})
+
+    # -- compiled validators ------------------------------------------------------------------
+    def exact(self, doc: SchemaDoc) -> jsonschema.Draft202012Validator:
+        if doc._exact is None:
+            doc._exact = jsonschema.Draft202012Validator(
+                doc.contents, registry=self.referencing, format_checker=FORMAT_CHECKER
+            )
+        return doc._exact
+
+    def fast(self, doc: SchemaDoc) -> Any:
+        if doc._fast is None:
+            if self._rs_registry is None:
+                self._rs_registry = jsonschema_rs.Registry(self._resources)
+            doc._fast = jsonschema_rs.Draft202012Validator(
+                doc.contents, registry=self._rs_registry, validate_formats=True, base_uri=doc.uri
+            )
+        return doc._fast
+
+    # -- judging ------------------------------------------------------------------------------
+    def errors(self, doc: SchemaDoc, instance: Any) -> list[SchemaError]:
+        """Every reason the instance is invalid, as exact jsonschema messages with JSON pointers."""
+        found = []
+        for err in self.exact(doc).iter_errors(instance):
+            found.extend(_flatten(err))
+        found.sort(key=lambda e: (e.pointer, e.keyword))
+        return found
+
+    def best_error(self, doc: SchemaDoc, instance: Any) -> SchemaError | None:
+        err = best_match(self.exact(doc).iter_errors(instance))
+        return None if err is None else _one(err)
+
+    def undeclared(self, doc: SchemaDoc, instance: Any) -> list[str]:
+        """JSON pointers of properties the message carries but its schema does not declare."""
+        out: list[str] = []
+        resolver = self.referencing.resolver(base_uri=doc.uri)
+        _walk_undeclared(doc.contents, instance, resolver, "", out, depth=0)
+        return sorted(set(out))
+
+
+def _one(err: jsonschema.ValidationError) -> SchemaError:
+    return SchemaError(
+        pointer=pointer(err.absolute_path),
+        message=err.message,
+        schema_pointer=pointer(err.absolute_schema_path),
+        keyword=str(err.validator),
+    )
+
+
+def _flatten(err: jsonschema.ValidationError) -> Iterator[SchemaError]:
+    """allOf/if-then wrap the real reasons; report the leaves, which say what is actually wrong."""
+    if err.context and err.validator in ("allOf",):
+        for sub in err.context:
+            yield from _flatten(sub)
+    else:
+        yield _one(err)
+
+
+_BRANCHES = ("allOf", "anyOf", "oneOf")
+
+
+def _applicable(schema: Any, resolver: Any, depth: int) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Every subschema that applies at this instance location, with the resolver it resolves in."""
+    if not isinstance(schema, dict) or depth > 64:
+        return
+    yield schema, resolver
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        resolved = resolver.lookup(ref)
+        yield from _applicable(resolved.contents, resolved.resolver, depth + 1)
+    for key in _BRANCHES:
+        for sub in schema.get(key, []) or []:
+            yield from _applicable(sub, resolver, depth + 1)
+    for key in ("then", "else"):
+        if key in schema:
+            yield from _applicable(schema[key], resolver, depth + 1)
+    for sub in (schema.get("dependentSchemas") or {}).values():
+        yield from _applicable(sub, resolver, depth + 1)
+
+
+def _walk_undeclared(schema: Any, instance: Any, resolver: Any, here: str, out: list[str], depth: int) -> None:
+    _walk_many([(schema, resolver)], instance, here, out, depth)
+
+
+def _walk_many(schemas: list[tuple[Any, Any]], instance: Any, here: str, out: list[str], depth: int) -> None:
+    """Walk an instance beside every schema that applies to it; a property is declared if any declares it."""
+    subs = [pair for schema, res in schemas for pair in _applicable(schema, res, depth)]
+    if isinstance(instance, dict):
+        declared: dict[str, list[tuple[Any, Any]]] = {}
+        patterns: list[tuple[str, Any, Any]] = []
+        open_ended = False
+        for sub, res in subs:
+            for name, prop in (sub.get("properties") or {}).items():
+                declared.setdefault(name, []).append((prop, res))
+            for pat, prop in (sub.get("patternProperties") or {}).items():
+                patterns.append((pat, prop, res))
+            extra = sub.get("additionalProperties")
+            if isinstance(extra, dict) and extra:
+                open_ended = True  # a map whose values have a schema: keys are data, not fields
+        for name, value in instance.items():
+            where = f"{here}/{str(name).replace('~', '~0').replace('/', '~1')}"
+            matches = declared.get(name, []) + [(p, r) for pat, p, r in patterns if re.search(pat, name)]
+            if matches:
+                _walk_many(matches, value, where, out, depth + 1)
+            elif not open_ended:
+                out.append(where)
+    elif isinstance(instance, list):
+        for i, value in enumerate(instance):
+            matches = []
+            for sub, res in subs:
+                prefix = sub.get("prefixItems") or []
+                items = sub.get("items")
+                if i < len(prefix):
+                    matches.append((prefix[i], res))
+                elif isinstance(items, dict):
+                    matches.append((items, res))
+            if matches:
+                _walk_many(matches, value, f"{here}/{i}", out, depth + 1)
