@@ -48,12 +48,15 @@ def validate_stream(
         Path | None, typer.Option("--errors-out", help="Write every invalid line with its reasons here.")
     ] = None,
     max_errors: Annotated[int, typer.Option("--show", help="How many errors to print in the summary.")] = 20,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes for large files (default: one per core).")
+    ] = None,
     root: RootOption = None,
 ) -> None:
     """Validate recorded traffic or a migration extract line by line, in constant memory."""
     from harness.stream.validate import run_validate_stream
 
-    raise typer.Exit(run_validate_stream(file, errors_out=errors_out, show=max_errors, root=root))
+    raise typer.Exit(run_validate_stream(file, errors_out=errors_out, show=max_errors, root=root, jobs=jobs))
 
 
 def main() -> None:
