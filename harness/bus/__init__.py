@@ -1,0 +1,1 @@
+"""Transports behind one small interface: connect, publish, tap. FastStream underneath."""
