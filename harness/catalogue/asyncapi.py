@@ -11,6 +11,9 @@ Catalogue conventions the loader relies on (and `validate_asyncapi` checks):
 - a message payload is a `$ref` to `../schemas/<message>/v<N>.json` (relative to the document) or an
   inline schema (the harness's own channels, marked `x-harness: true`).
 
+A finding about a reference points at the `$ref` member itself
+(`/channels/caseStatusReturned/messages/x/$ref`), so its line is the line of the faulty value.
+
 Validation is offline: the official AsyncAPI 3.0.0 JSON Schema is vendored (see vendor/README.md)
 and every `$ref` in it is local.
 """
@@ -392,11 +395,11 @@ def _semantic_findings(doc: dict[str, Any], base_dir: Path | None) -> list[Async
     for pointer, ref in _walk_refs(doc):
         if ref.startswith("#"):
             if _resolve(doc, ref) is _MISSING:
-                dangling.append(AsyncApiFinding(pointer, f"$ref {ref!r} points at nothing in this document"))
+                dangling.append(AsyncApiFinding(f"{pointer}/$ref", f"$ref {ref!r} points at nothing in this document"))
         elif base_dir is not None and not _is_remote(ref):
             file_part = ref.split("#", 1)[0]
             if file_part and not (base_dir / file_part).is_file():
-                add(pointer, f"$ref {ref!r}: no file {(base_dir / file_part).resolve()}")
+                add(f"{pointer}/$ref", f"$ref {ref!r}: no file {(base_dir / file_part).resolve()}")
 
     channels = doc.get("channels") if isinstance(doc.get("channels"), dict) else {}
     components = doc.get("components") if isinstance(doc.get("components"), dict) else {}
@@ -423,9 +426,10 @@ def _semantic_findings(doc: dict[str, Any], base_dir: Path | None) -> list[Async
             ref = _ref_of(value)
             target = _component_key(ref, "messages")
             if ref is None or target is None:
-                add(mptr, "a channel message must be a $ref to '#/components/messages/<key>'")
+                where = mptr if ref is None else f"{mptr}/$ref"
+                add(where, "a channel message must be a $ref to '#/components/messages/<key>'")
             elif target not in comp_messages:
-                add(mptr, f"unknown message {target!r}: no '#/components/messages/{target}'")
+                add(f"{mptr}/$ref", f"unknown message {target!r}: no '#/components/messages/{target}'")
 
     # Operations: a system, a channel of this document, messages of that channel; replies likewise.
     operations = doc.get("operations") if isinstance(doc.get("operations"), dict) else {}
@@ -496,10 +500,10 @@ def _check_channel_ref(value: Any, pointer: str, channels: dict[str, Any], add: 
     ref = _ref_of(value)
     key = _component_key(ref, "channels")
     if ref is None or key is None:
-        add(pointer, "must be a $ref to '#/channels/<key>'")
+        add(pointer if ref is None else f"{pointer}/$ref", "must be a $ref to '#/channels/<key>'")
         return None
     if key not in channels:
-        add(pointer, f"unknown channel {key!r}: no '#/channels/{key}'")
+        add(f"{pointer}/$ref", f"unknown channel {key!r}: no '#/channels/{key}'")
         return None
     return key
 
@@ -514,23 +518,25 @@ def _check_operation_messages(
     for index, item in enumerate(value):
         ref = _ref_of(item)
         match = _MESSAGE_IN_CHANNEL.match(ref or "")
+        where = f"{pointer}/{index}" if ref is None else f"{pointer}/{index}/$ref"
         if match is None:
-            add(f"{pointer}/{index}", "must be a $ref to '#/channels/<channel>/messages/<message>'")
+            add(where, "must be a $ref to '#/channels/<channel>/messages/<message>'")
             continue
         if channel_key is not None and match["channel"] != channel_key:
-            add(f"{pointer}/{index}", f"{ref!r} is not a message of this operation's channel {channel_key!r}")
+            add(where, f"{ref!r} is not a message of this operation's channel {channel_key!r}")
 
 
 # --- loading -------------------------------------------------------------------------------------
 
 
-def load_asyncapi(path: str | Path, *, strict: bool = True) -> AsyncApiDoc:
+def load_asyncapi(path: str | Path, *, strict: bool = False) -> AsyncApiDoc:
     """Load asyncapi.yaml into an AsyncApiDoc.
 
     Unusable input (missing file, not YAML, not a mapping) raises UnusableInput with one line naming
-    the file. With `strict` (the default) a document with findings raises UnusableInput too, naming the
-    first finding's line and pointer, so nothing runs against a catalogue that contradicts itself;
-    `strict=False` builds what it can (for the linter and for tools that report rather than run).
+    the file. By default the model is built from whatever follows the conventions (the linter reports
+    the rest through validate_asyncapi). With `strict=True` a document with findings raises
+    UnusableInput, naming the first finding's line and pointer: for runs that must not start against
+    a catalogue that contradicts itself.
     """
     path = Path(path)
     raw = load_yaml(path)
