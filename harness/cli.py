@@ -63,7 +63,8 @@ def main() -> None:
     """Console entry point: every user-caused error becomes one line and exit code 2."""
     debug = os.environ.get("EM_HARNESS_DEBUG") == "1"
     try:
-        app(standalone_mode=True)
+        # Call the click command directly: typer's own __call__ decorates exceptions, which fails on frozen ones.
+        typer.main.get_command(app)(standalone_mode=True)
     except HarnessError as exc:
         if debug:
             raise

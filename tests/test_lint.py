@@ -92,7 +92,7 @@ def test_schema_no_message_uses_is_reported(catalogue_copy):
     _edit_json(dest, bump)
     result = em("lint", str(catalogue_copy))
     assert result.code == 1
-    assert "schemas/case-status-returned/v2.json: /: no message in contracts/asyncapi.yaml uses this schema" in result.out
+    assert "schemas/case-status-returned/v2.json:1: /: no message in contracts/asyncapi.yaml uses this schema" in result.out
     assert "v2.json" in result.out and "/examples: a message schema needs at least one complete example" in result.out
 
 

@@ -18,7 +18,7 @@ from harness.catalogue.envelope import event_id
 from harness.catalogue.findings import Finding, rel
 from harness.jsonfile import read_text
 from harness.project import Project, find_project
-from harness.schemas.registry import META_2020_12, SchemaRegistry, pointer
+from harness.schemas.registry import META_2020_12, InvalidSchema, SchemaRegistry, pointer
 
 ID_BASE = "https://schemas.em-harness.test/"
 EVENT_PREFIX = "electronic-monitoring."
@@ -129,8 +129,16 @@ def check_messages(ctx: LintContext) -> Iterator[Finding]:
         if not isinstance(examples, list) or not examples:
             yield ctx.finding(doc.path, "/examples", "a message schema needs at least one complete example")
             continue
+        try:
+            ctx.registry.exact(doc)
+        except InvalidSchema:
+            continue  # the metaschema check reports why; examples cannot be judged against it
         for i, example in enumerate(examples):
-            for err in ctx.registry.errors(doc, example):
+            try:
+                errors = ctx.registry.errors(doc, example)
+            except InvalidSchema:
+                break  # the $ref check reports the dangling reference
+            for err in errors:
                 yield ctx.finding(doc.path, f"/examples/{i}{err.pointer}", f"example breaks its schema: {err.message}")
             if isinstance(example, dict) and "eventId" in example and example["eventId"] != event_id(example):
                 yield ctx.finding(

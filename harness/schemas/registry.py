@@ -23,6 +23,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 import referencing
+import referencing.exceptions
 import referencing.jsonschema
 from jsonschema.exceptions import best_match
 
@@ -31,6 +32,10 @@ from harness.jsonfile import load_json
 
 FORMAT_CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
 META_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+
+class InvalidSchema(UnusableInput):
+    """A schema of the catalogue cannot be compiled: lint says why, in detail."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,10 @@ class SchemaRegistry:
     # -- compiled validators ------------------------------------------------------------------
     def exact(self, doc: SchemaDoc) -> jsonschema.Draft202012Validator:
         if doc._exact is None:
+            try:
+                jsonschema.Draft202012Validator.check_schema(doc.contents)
+            except jsonschema.SchemaError as exc:
+                raise InvalidSchema(f"{doc.path}: not a valid schema ({exc.message}); run em-harness lint") from None
             doc._exact = jsonschema.Draft202012Validator(
                 doc.contents, registry=self.referencing, format_checker=FORMAT_CHECKER
             )
@@ -132,17 +141,24 @@ class SchemaRegistry:
         if doc._fast is None:
             if self._rs_registry is None:
                 self._rs_registry = jsonschema_rs.Registry(self._resources)
-            doc._fast = jsonschema_rs.Draft202012Validator(
-                doc.contents, registry=self._rs_registry, validate_formats=True, base_uri=doc.uri
-            )
+            try:
+                doc._fast = jsonschema_rs.Draft202012Validator(
+                    doc.contents, registry=self._rs_registry, validate_formats=True, base_uri=doc.uri
+                )
+            except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
+                first = str(exc).splitlines()[0]
+                raise InvalidSchema(f"{doc.path}: not a usable schema ({first}); run em-harness lint") from None
         return doc._fast
 
     # -- judging ------------------------------------------------------------------------------
     def errors(self, doc: SchemaDoc, instance: Any) -> list[SchemaError]:
         """Every reason the instance is invalid, as exact jsonschema messages with JSON pointers."""
         found = []
-        for err in self.exact(doc).iter_errors(instance):
-            found.extend(_flatten(err))
+        try:
+            for err in self.exact(doc).iter_errors(instance):
+                found.extend(_flatten(err))
+        except referencing.exceptions.Unresolvable as exc:
+            raise InvalidSchema(f"{doc.path}: a $ref does not resolve ({exc}); run em-harness lint") from None
         found.sort(key=lambda e: (e.pointer, e.keyword))
         return found
 
