@@ -59,6 +59,36 @@ def validate_stream(
     raise typer.Exit(run_validate_stream(file, errors_out=errors_out, show=max_errors, root=root, jobs=jobs))
 
 
+@app.command()
+def verify(
+    provider: Annotated[str, typer.Option("--provider", help="The provider to verify, e.g. field-monitoring-service.")],
+    bus: Annotated[str, typer.Option("--bus", help="memory (default, in-process) or a broker URL.")] = "memory",
+    supplier_app: Annotated[
+        str | None, typer.Option("--supplier-app", help="The supplier's FastStream app, MODULE:APP.")
+    ] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write everything recorded, as JSON, here.")] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed for the synthetic data (repeatable runs).")] = None,
+    root: RootOption = None,
+) -> None:
+    """Verify one provider against every contract that names it (exit 0 pass, 1 contract failure, 2 error)."""
+    from harness.verify.command import run_verify
+
+    raise typer.Exit(
+        run_verify(
+            provider,
+            bus=bus,
+            supplier_app=supplier_app,
+            junit=junit,
+            json_out=json_out,
+            html_out=html_out,
+            root=root,
+            seed=seed,
+        )
+    )
+
+
 def main() -> None:
     """Console entry point: every user-caused error becomes one line and exit code 2."""
     debug = os.environ.get("EM_HARNESS_DEBUG") == "1"

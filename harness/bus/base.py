@@ -1,0 +1,58 @@
+"""The bus interface the engine sees: start, publish, a tap that records everything, stop."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from harness.verify.events import Recorded
+
+
+class Bus:
+    """A message bus with a tap. Subclasses attach a transport; the recording logic lives here once."""
+
+    name = "bus"
+
+    def __init__(self) -> None:
+        self.recorded: list[Recorded] = []
+        self._t0 = time.monotonic()
+        self._listeners: list[Callable[[Recorded], None]] = []
+
+    def listen(self, callback: Callable[[Recorded], None]) -> None:
+        """Call back on every recorded message (the engine wakes waiting interactions this way)."""
+        self._listeners.append(callback)
+
+    def record(self, channel: str, headers: dict[str, Any] | None, body: Any, direction: str) -> Recorded:
+        if isinstance(body, bytes | bytearray):
+            import orjson
+
+            try:
+                body = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                body = body.decode("utf-8", "replace")
+        rec = Recorded(
+            seq=len(self.recorded) + 1,
+            at=time.monotonic() - self._t0,
+            channel=channel,
+            headers=dict(headers or {}),
+            body=body,
+            direction=direction,
+        )
+        self.recorded.append(rec)
+        for callback in self._listeners:
+            callback(rec)
+        return rec
+
+    def now(self) -> float:
+        return time.monotonic() - self._t0
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def publish(self, channel: str, body: dict[str, Any], headers: dict[str, str]) -> Recorded:
+        """Publish a stimulus; return its record (the tap records what the harness sends, too)."""
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Sinks on the engine's event stream: console, JUnit XML, JSON, HTML."""

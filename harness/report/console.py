@@ -1,0 +1,70 @@
+"""Console sink: live progress while the bus runs, then a table per interaction and every failure."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from harness.verify.events import CHECKS, Event, InteractionSettled, Judged, RunFinished, RunStarted
+
+
+class ConsoleSink:
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(highlight=False)
+        self.progress: Progress | None = None
+        self.task = None
+
+    def __call__(self, event: Event) -> None:
+        c = self.console
+        if isinstance(event, RunStarted):
+            c.print(
+                f"verify [bold]{event.provider}[/] on bus {event.bus} with supplier {event.supplier}: "
+                f"{event.interactions} interaction(s) from {len(event.pacts)} pact(s)"
+            )
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=c,
+                transient=True,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("running interactions", total=event.interactions)
+        elif isinstance(event, InteractionSettled) and self.progress is not None:
+            self.progress.advance(self.task)
+        elif isinstance(event, Judged) and self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+        elif isinstance(event, RunFinished):
+            if self.progress is not None:
+                self.progress.stop()
+            self._summary(event)
+
+    def _summary(self, run: RunFinished) -> None:
+        c = self.console
+        table = Table(title=f"{run.provider}: interactions", title_justify="left")
+        table.add_column("consumer / interaction")
+        for check in CHECKS:
+            table.add_column(check, justify="center")
+        table.add_column("time", justify="right")
+        for o in run.outcomes:
+            marks = {
+                r.check: ("[green]pass[/]" if r.passed else ("[yellow]skip[/]" if r.skipped else "[red]FAIL[/]"))
+                for r in o.checks
+            }
+            elapsed = "-" if o.elapsed is None else f"{o.elapsed * 1000:.0f} ms"
+            table.add_row(o.key, *(marks.get(ch, "") for ch in CHECKS), elapsed)
+        c.print(table)
+        for o in run.outcomes:
+            for r in o.checks:
+                for f in r.failures:
+                    where = f" at {f.path}" if f.path else ""
+                    detail = f" (expected {f.expected}, got {f.actual})" if f.expected or f.actual else ""
+                    c.print(f"[red]FAIL[/] {o.key}: {r.check}{where}: {f.message}{detail}", markup=True, soft_wrap=True)
+        passed = sum(o.passed for o in run.outcomes)
+        if run.error:
+            c.print(f"[red]ERROR[/] {run.error}")
+        verdict = "PASS" if run.passed else ("ERROR" if run.error else "FAIL")
+        c.print(f"{verdict}: {passed} of {len(run.outcomes)} interaction(s) passed in {run.seconds:.1f} s")

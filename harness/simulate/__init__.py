@@ -1,0 +1,1 @@
+"""Stimuli from provider states: synthetic, correlated messages that put a supplier into a state."""

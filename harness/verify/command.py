@@ -1,0 +1,40 @@
+"""`em-harness verify`: the engine's events fanned out to the sinks the user asked for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.project import find_project
+from harness.report.console import ConsoleSink
+from harness.report.files import write_html, write_json, write_junit
+from harness.verify.engine import VerifyEngine
+from harness.verify.events import RunFinished
+
+
+def run_verify(
+    provider: str,
+    *,
+    bus: str,
+    supplier_app: str | None,
+    junit: Path | None,
+    json_out: Path | None,
+    html_out: Path | None,
+    root: Path | None,
+    seed: int | None = None,
+) -> int:
+    project = find_project(root)
+    engine = VerifyEngine(project, provider, bus_url=bus, supplier_app=supplier_app, seed=seed)
+    console = ConsoleSink()
+    finished: RunFinished | None = None
+    for event in engine.events():
+        console(event)
+        if isinstance(event, RunFinished):
+            finished = event
+    assert finished is not None
+    if json_out:
+        write_json(finished, json_out)
+    if junit:
+        write_junit(finished, junit)
+    if html_out:
+        write_html(finished, html_out)
+    return finished.exit_code

@@ -1,0 +1,158 @@
+"""The typed events the engine yields, and the records they carry. Sinks read these and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Check names: one JUnit testcase per interaction and check.
+PACT = "pact"
+SCHEMA = "schema"
+CHANNEL = "channel"
+MINIMISATION = "data-minimisation"
+DEADLINE = "deadline"
+CHECKS = (DEADLINE, CHANNEL, SCHEMA, MINIMISATION, PACT)
+
+
+@dataclass
+class Recorded:
+    """One message seen on the bus, by the tap."""
+
+    seq: int
+    at: float  # seconds since the run started
+    channel: str
+    headers: dict[str, Any]
+    body: Any
+    direction: str  # "stimulus" (the harness published it) or "supplier"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": round(self.at, 6),
+            "channel": self.channel,
+            "headers": self.headers,
+            "body": self.body,
+            "direction": self.direction,
+        }
+
+
+@dataclass
+class Failure:
+    """What broke, in words a supplier's developer understands."""
+
+    path: str  # JSON pointer into the message ("" for the whole message)
+    expected: str
+    actual: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "expected": self.expected, "actual": self.actual, "message": self.message}
+
+
+@dataclass
+class CheckResult:
+    check: str
+    passed: bool
+    failures: list[Failure] = field(default_factory=list)
+    skipped: str | None = None  # why the check could not run (e.g. no message captured)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "passed": self.passed,
+            "skipped": self.skipped,
+            "failures": [f.to_json() for f in self.failures],
+        }
+
+
+@dataclass
+class InteractionOutcome:
+    """Everything about one pact interaction (or one schema-only check of a published message type)."""
+
+    key: str  # "<consumer> / <description>"
+    consumer: str
+    description: str
+    states: list[tuple[str, dict[str, Any]]]
+    event_type: str
+    channel: str
+    deadline: float
+    stimuli: list[Recorded] = field(default_factory=list)
+    captured: Recorded | None = None
+    elapsed: float | None = None  # seconds from the first stimulus to the captured message
+    checks: list[CheckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "consumer": self.consumer,
+            "description": self.description,
+            "states": [{"name": n, "params": p} for n, p in self.states],
+            "eventType": self.event_type,
+            "channel": self.channel,
+            "deadlineSeconds": self.deadline,
+            "passed": self.passed,
+            "elapsedSeconds": None if self.elapsed is None else round(self.elapsed, 6),
+            "stimuli": [s.to_json() for s in self.stimuli],
+            "captured": None if self.captured is None else self.captured.to_json(),
+            "checks": [c.to_json() for c in self.checks],
+            "notes": self.notes,
+        }
+
+
+# -- the stream -------------------------------------------------------------------------------
+@dataclass
+class RunStarted:
+    provider: str
+    bus: str
+    supplier: str
+    interactions: int
+    pacts: list[str]
+
+
+@dataclass
+class InteractionStarted:
+    key: str
+    index: int
+    total: int
+
+
+@dataclass
+class InteractionSettled:
+    """The bus phase of one interaction is over: a message was captured, or the deadline passed."""
+
+    outcome: InteractionOutcome
+
+
+@dataclass
+class Judged:
+    """All checks of one interaction are done."""
+
+    outcome: InteractionOutcome
+
+
+@dataclass
+class RunFinished:
+    provider: str
+    outcomes: list[InteractionOutcome]
+    recorded: list[Recorded]
+    seconds: float
+    error: str | None = None  # an infrastructure or harness error that ended the run early
+    supplier_output: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(o.passed for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        if self.error is not None:
+            return 2
+        return 0 if self.passed else 1
+
+
+Event = RunStarted | InteractionStarted | InteractionSettled | Judged | RunFinished
