@@ -89,6 +89,28 @@ def verify(
     )
 
 
+@app.command()
+def compat(
+    old: Annotated[str, typer.Argument(help="The old schema file, or a message's version folder (schemas/<message>).")],
+    new: Annotated[str | None, typer.Argument(help="The new schema file (leave out with a version folder).")] = None,
+    mode: Annotated[
+        str,
+        typer.Option(
+            "--mode",
+            help="backward | forward | full | backward-transitive | forward-transitive | full-transitive.",
+        ),
+    ] = "backward",
+    lenient: Annotated[
+        bool, typer.Option("--lenient", help="Allow adding and removing optional properties in any content model.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Schema evolution check: each change with a code and a JSON pointer (exit 0 compatible, 1 breaking, 2 error)."""
+    from harness.evolve.render import run_compat
+
+    raise typer.Exit(run_compat(old, new, mode=mode, lenient=lenient, json_out=json_out))
+
+
 def main() -> None:
     """Console entry point: every user-caused error becomes one line and exit code 2."""
     debug = os.environ.get("EM_HARNESS_DEBUG") == "1"
