@@ -1,0 +1,237 @@
+"""contracts/states/<provider>.yaml: what each provider state means on the bus.
+
+The harness never reaches into a supplier: to put it in a state ("an order has been submitted") it
+publishes stimuli, MoJ commands or synthetic events on the simulation channels (schemas sim-*),
+each built from a schema's first example with a few fields set, and then waits up to the state's
+deadline for the supplier to react. Pacts name states; these files give each name its stimuli,
+its parameters and its deadline.
+
+```yaml
+provider: field-monitoring-service
+states:
+  an order has been submitted:
+    description: ...
+    params:
+      order_type: {default: Post Release}
+    deadline: 5                      # seconds the supplier has to react
+    stimuli:
+      - message: order-submitted     # a schema folder; the body starts from its examples[0]
+        set:                         # JSON pointer -> value; "{param}" and "{token:name}" are filled in,
+          /additionalInformation/order_id: "{token:order_id}"    # null removes the field
+        delay: 0                     # seconds after the previous stimulus
+      - message: sim-field-visit     # simulation channels are schema messages too (x-simulation)
+        set:
+          /additionalInformation/visit_type: install
+```
+
+Loading is lenient: a file that is not YAML is unusable input (one line naming the file and line,
+exit code 2), while a file whose structure is wrong still loads as far as it can and carries its
+`problems` (JSON pointer, sentence, severity) for lint to report beside the other findings. Checks that
+need the schemas (does the message exist, does a `set` pointer land in its example) are lint's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.jsonfile import load_yaml
+
+STIMULUS_KEYS = ("message", "set", "delay")
+STATE_KEYS = ("description", "params", "deadline", "stimuli")
+PLACEHOLDER = re.compile(r"\{(?P<token>token:)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A structural problem of a states file: where (JSON pointer), what, and how serious."""
+
+    pointer: str
+    problem: str
+    severity: str = "error"
+
+
+@dataclass
+class Stimulus:
+    """One message the harness publishes to set a state."""
+
+    index: int
+    message: str
+    """The schema folder (order-submitted, sim-field-visit) whose examples[0] is the starting body."""
+    set: dict[str, Any] = field(default_factory=dict)
+    """JSON pointer -> value (with placeholders); None removes the field."""
+    delay: float = 0.0
+
+
+@dataclass
+class StateDef:
+    name: str
+    description: str = ""
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Parameter name -> its spec ({"default": ...}; empty when it has none)."""
+    deadline: float | None = None
+    """Seconds the supplier has to react; None means the harness's default."""
+    stimuli: list[Stimulus] = field(default_factory=list)
+
+    def defaults(self) -> dict[str, Any]:
+        """Parameter name -> default value (None when it has none)."""
+        return {name: spec.get("default") for name, spec in self.params.items()}
+
+
+@dataclass
+class ProviderStates:
+    """One provider's states file."""
+
+    path: Path
+    provider: str | None
+    states: dict[str, StateDef]
+    problems: list[Problem] = field(default_factory=list)
+
+    def pointer(self, state: str) -> str:
+        return f"/states/{escape(state)}"
+
+
+def escape(token: str) -> str:
+    """One JSON pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def load_states(states_dir: Path) -> dict[str, ProviderStates]:
+    """Every states file in a folder, keyed by file name without .yaml (the provider it is for)."""
+    states_dir = Path(states_dir)
+    if not states_dir.is_dir():
+        return {}
+    paths = sorted([*states_dir.glob("*.yaml"), *states_dir.glob("*.yml")])
+    return {p.stem: load_states_file(p) for p in paths}
+
+
+def load_states_file(path: Path) -> ProviderStates:
+    """Read one states file; raises UnusableInput only when it is not YAML at all."""
+    path = Path(path)
+    raw = load_yaml(path)
+    out = ProviderStates(path=path, provider=None, states={})
+    add = out.problems.append
+    if not isinstance(raw, dict):
+        add(Problem("", "a states file is a mapping with `provider` and `states`"))
+        return out
+    for key in raw:
+        if key not in ("provider", "states", "description"):
+            add(Problem(f"/{escape(str(key))}", "not a field of a states file (provider, states)", "warning"))
+    provider = raw.get("provider")
+    if not isinstance(provider, str) or not provider:
+        add(Problem("/provider", "needs the provider's system id (the name its pacts use)"))
+    else:
+        out.provider = provider
+        if provider != path.stem:
+            add(Problem("/provider", f"the file for provider {provider!r} must be named {provider}.yaml"))
+    states = raw.get("states")
+    if not isinstance(states, dict) or not states:
+        add(Problem("/states", "needs a mapping of state names to their definitions"))
+        return out
+    for name, body in states.items():
+        ptr = f"/states/{escape(str(name))}"
+        if not isinstance(name, str):
+            add(Problem(ptr, "a state name is text, exactly as the pacts write it"))
+            continue
+        out.states[name] = _state(name, body, ptr, add)
+    return out
+
+
+def _state(name: str, raw: Any, ptr: str, add: Any) -> StateDef:
+    state = StateDef(name=name)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        add(Problem(ptr, "a state is a mapping (description, params, deadline, stimuli)"))
+        return state
+    for key in raw:
+        if key not in STATE_KEYS:
+            add(Problem(f"{ptr}/{escape(str(key))}", f"not a field of a state ({', '.join(STATE_KEYS)})", "warning"))
+    if isinstance(raw.get("description"), str):
+        state.description = raw["description"]
+    params = raw.get("params")
+    if isinstance(params, dict):
+        for pname, spec in params.items():
+            if spec is not None and not isinstance(spec, dict):
+                add(Problem(f"{ptr}/params/{escape(str(pname))}", "a parameter is a mapping ({default: ...}) or empty"))
+                continue
+            state.params[str(pname)] = dict(spec or {})
+    elif params is not None:
+        add(Problem(f"{ptr}/params", "params is a mapping of parameter names to {default: ...}"))
+    if "deadline" in raw:
+        deadline = raw["deadline"]
+        if _number(deadline) and deadline > 0:
+            state.deadline = float(deadline)
+        else:
+            add(Problem(f"{ptr}/deadline", f"the deadline must be a positive number of seconds, not {deadline!r}"))
+    stimuli = raw.get("stimuli")
+    if stimuli is None or stimuli == []:
+        add(Problem(ptr, "no stimuli: nothing would put the provider in this state", "warning"))
+    elif not isinstance(stimuli, list):
+        add(Problem(f"{ptr}/stimuli", "stimuli is a list of messages to publish"))
+    else:
+        for i, item in enumerate(stimuli):
+            stimulus = _stimulus(i, item, f"{ptr}/stimuli/{i}", add)
+            if stimulus is not None:
+                state.stimuli.append(stimulus)
+    return state
+
+
+def _stimulus(i: int, raw: Any, ptr: str, add: Any) -> Stimulus | None:
+    if not isinstance(raw, dict):
+        add(Problem(ptr, "a stimulus is a mapping with `message` (a schema folder), `set` and `delay`"))
+        return None
+    for key in raw:
+        if key not in STIMULUS_KEYS:
+            add(
+                Problem(
+                    f"{ptr}/{escape(str(key))}", f"not a field of a stimulus ({', '.join(STIMULUS_KEYS)})", "warning"
+                )
+            )
+    message = raw.get("message")
+    if not isinstance(message, str) or not message:
+        add(
+            Problem(
+                f"{ptr}/message" if "message" in raw else ptr, "needs `message`: a schema folder, e.g. order-submitted"
+            )
+        )
+        return None
+    stimulus = Stimulus(index=i, message=message)
+    sets = raw.get("set")
+    if isinstance(sets, dict):
+        for target, value in sets.items():
+            if isinstance(target, str) and target.startswith("/"):
+                stimulus.set[target] = value
+            else:
+                add(
+                    Problem(
+                        f"{ptr}/set/{escape(str(target))}",
+                        "a `set` key is a JSON pointer into the message, e.g. /additionalInformation/order_id",
+                    )
+                )
+    elif sets is not None:
+        add(Problem(f"{ptr}/set", "set is a mapping of JSON pointers to values"))
+    if "delay" in raw:
+        delay = raw["delay"]
+        if _number(delay) and delay >= 0:
+            stimulus.delay = float(delay)
+        else:
+            add(Problem(f"{ptr}/delay", f"the delay must be a number of seconds, zero or more, not {delay!r}"))
+    return stimulus
+
+
+def placeholders(value: Any) -> list[tuple[bool, str]]:
+    """The placeholders in a `set` value as (is_token, name): `{param}` and `{token:name}`."""
+    if isinstance(value, str):
+        return [(m["token"] is not None, m["name"]) for m in PLACEHOLDER.finditer(value)]
+    if isinstance(value, dict):
+        return [p for v in value.values() for p in placeholders(v)]
+    if isinstance(value, list):
+        return [p for v in value for p in placeholders(v)]
+    return []
