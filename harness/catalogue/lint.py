@@ -228,3 +228,355 @@ def run_lint(path: Path | None) -> int:
         return 1
     out.print(f"lint: clean ({scope}; {warnings} warning(s))", markup=False)
     return 0
+
+
+# -- pacts and provider states ----------------------------------------------------------------
+# Pacts (contracts/pacts/*.json) are checked against the schemas, asyncapi.yaml and the provider
+# states files (contracts/states/<provider>.yaml); the states files against the schemas. Each pact
+# file is loaded once per lint run; an unusable one stops lint with exit code 2, naming the file.
+def _pacts(ctx: LintContext) -> list[Any]:
+    from harness.catalogue.pacts import load_pacts
+
+    if not hasattr(ctx, "_pacts"):
+        ctx._pacts = load_pacts(ctx.project.pacts_dir)  # type: ignore[attr-defined]
+    return ctx._pacts  # type: ignore[attr-defined]
+
+
+def _states_files(ctx: LintContext) -> dict[str, Any]:
+    from harness.catalogue.states import load_states
+
+    if not hasattr(ctx, "_states_files"):
+        ctx._states_files = load_states(ctx.project.states_dir)  # type: ignore[attr-defined]
+    return ctx._states_files  # type: ignore[attr-defined]
+
+
+def _asyncapi(ctx: LintContext) -> Any:
+    """The AsyncAPI model check_asyncapi loaded, or loaded here when that check did not run."""
+    if ctx.asyncapi is None and ctx.project.asyncapi_path.is_file():
+        from harness.catalogue.asyncapi import load_asyncapi
+
+        ctx.asyncapi = load_asyncapi(ctx.project.asyncapi_path)
+    return ctx.asyncapi
+
+
+def _message_interactions(ctx: LintContext) -> Iterator[tuple[Any, Any]]:
+    from harness.catalogue.pacts import MESSAGE_INTERACTION
+
+    for pact in _pacts(ctx):
+        for interaction in pact.interactions:
+            if interaction.kind == MESSAGE_INTERACTION:
+                yield pact, interaction
+
+
+def _pact_schema(ctx: LintContext, interaction: Any) -> tuple[Any, str, str]:
+    """The schema judging an interaction's body, or None with the pointer and reason it has none.
+
+    The eventType comes from the metadata (how a consumer filters), else from the body; the version
+    from the body.
+    """
+    body = interaction.body
+    meta_type = interaction.metadata.get("eventType")
+    if isinstance(meta_type, str):
+        event_type, where = meta_type, f"{interaction.pointer}/metadata/eventType"
+    elif isinstance(body, dict) and isinstance(body.get("eventType"), str):
+        event_type, where = body["eventType"], f"{interaction.body_pointer}/eventType"
+    else:
+        return None, f"{interaction.pointer}/metadata", "names no eventType (metadata eventType or the body's)"
+    version = body.get("version") if isinstance(body, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        return None, f"{interaction.body_pointer}/version", "the example body needs its integer version"
+    doc = ctx.registry.get(event_type, version)
+    if doc is None:
+        known = ctx.registry.versions_of(event_type)
+        hint = f"known versions: {known}" if known else "no schema has that eventType"
+        return None, where, f"no schema for {event_type!r} version {version} ({hint})"
+    return doc, "", ""
+
+
+def _value_at(doc: Any, ptr: str) -> Any:
+    """The value at a JSON pointer, or None when there is none."""
+    from harness.catalogue.pacts import steps_of_pointer
+
+    for step in steps_of_pointer(ptr):
+        if step.kind == "index" and isinstance(doc, list) and step.index < len(doc):
+            doc = doc[step.index]
+        elif isinstance(doc, dict) and (step.name or str(step.index)) in doc:
+            doc = doc[step.name or str(step.index)]
+        else:
+            return None
+    return doc
+
+
+def _generated(interaction: Any, ptr: str) -> bool:
+    """True when a generator produces the value at this body location (pact stores a placeholder)."""
+    from harness.catalogue.pacts import parse_path, path_covers, steps_of_pointer
+
+    target = steps_of_pointer(ptr)
+    for path in interaction.generators:
+        steps = parse_path(path)
+        if steps is not None and path_covers(steps, target):
+            return True
+    return False
+
+
+def check_pact_bodies(ctx: LintContext) -> Iterator[Finding]:
+    """1. Every example body validates against the schema of its eventType and version.
+
+    A field the schema does not declare is a finding too: the consumer would expect a field no
+    provider has to send. A null a generator fills in at run time is not judged.
+    """
+    from harness.catalogue.pacts import MESSAGE_INTERACTION
+
+    for pact in _pacts(ctx):
+        expected = f"{pact.consumer}-{pact.provider}.json"
+        if pact.path.name != expected:
+            yield ctx.finding(pact.path, "", f"pact files are named <consumer>-<provider>.json: {expected}", "warning")
+        for interaction in pact.interactions:
+            if interaction.kind != MESSAGE_INTERACTION:
+                yield ctx.finding(
+                    pact.path,
+                    f"{interaction.pointer}/type",
+                    f"{interaction.kind!r} interaction: the catalogue's pacts hold {MESSAGE_INTERACTION!r} ones",
+                )
+                continue
+            if interaction.body_problem:
+                yield ctx.finding(pact.path, interaction.body_pointer, interaction.body_problem)
+                continue
+            if interaction.content_type and "json" not in interaction.content_type.lower():
+                yield ctx.finding(
+                    pact.path,
+                    f"{interaction.pointer}/contents/contentType",
+                    f"content type {interaction.content_type!r}: the catalogue's messages are application/json",
+                )
+                continue
+            if not isinstance(interaction.body, dict):
+                yield ctx.finding(pact.path, interaction.body_pointer, "the example body must be a JSON object")
+                continue
+            doc, where, problem = _pact_schema(ctx, interaction)
+            if doc is None:
+                yield ctx.finding(pact.path, where, problem)
+                continue
+            schema_file = rel(doc.path, ctx.project.root)
+            try:
+                errors = ctx.registry.errors(doc, interaction.body)
+                undeclared = ctx.registry.undeclared(doc, interaction.body)
+            except (InvalidSchema, referencing.exceptions.Unresolvable):
+                continue  # the schema checks say why
+            for err in errors:
+                if _value_at(interaction.body, err.pointer) is None and _generated(interaction, err.pointer):
+                    continue
+                yield ctx.finding(
+                    pact.path, f"{interaction.body_pointer}{err.pointer}", f"breaks {schema_file}: {err.message}"
+                )
+            for ptr in undeclared:
+                yield ctx.finding(
+                    pact.path,
+                    f"{interaction.body_pointer}{ptr}",
+                    f"{schema_file} declares no such field: no provider has to send it",
+                )
+
+
+def _rule_locations(ctx: LintContext) -> Iterator[tuple[Any, Any, str, Any, Any]]:
+    """(pact, interaction, path, rule, location or None when the path does not parse) for every body rule."""
+    from harness.catalogue.pacts import locate, parse_path
+
+    for pact, interaction in _message_interactions(ctx):
+        if not interaction.matching_rules:
+            continue
+        doc, _, _ = _pact_schema(ctx, interaction)
+        if doc is None:
+            continue  # check_pact_bodies reports it
+        resolver = ctx.registry.referencing.resolver(base_uri=doc.uri)
+        for path, rule in interaction.matching_rules.items():
+            steps = parse_path(path)
+            located = None if steps is None else (steps, locate(doc.contents, resolver, steps))
+            yield pact, interaction, path, rule, located
+
+
+def check_pact_rule_paths(ctx: LintContext) -> Iterator[Finding]:
+    """2. Every matching-rule path lands on a place the schema declares."""
+    for pact, interaction, path, _, located in _rule_locations(ctx):
+        ptr = interaction.rule_pointer(path)
+        if located is None:
+            yield ctx.finding(pact.path, ptr, f"{path!r} is not a matching-rule path ($.a.b[*].c)")
+            continue
+        steps, where = located
+        if where.missing is not None:
+            upto = "$" + "".join(str(s) for s in steps[: where.missing + 1])
+            yield ctx.finding(pact.path, ptr, f"{upto}: {where.reason}")
+
+
+def check_pact_matcher_types(ctx: LintContext) -> Iterator[Finding]:
+    """3. Each matcher can match the type the schema gives that place (integer on a string cannot)."""
+    from harness.catalogue.pacts import matcher_disagreement
+
+    for pact, interaction, path, rule, located in _rule_locations(ctx):
+        if located is None or located[1].missing is not None or located[1].kinds is None:
+            continue
+        for problem in matcher_disagreement(rule, located[1].kinds):
+            yield ctx.finding(pact.path, interaction.rule_pointer(path), problem)
+
+
+def check_pact_channels(ctx: LintContext) -> Iterator[Finding]:
+    """4. The metadata names a channel carrying the message; the provider sends it, the consumer receives it."""
+    api = _asyncapi(ctx)
+    if api is None:
+        return
+    for pact, interaction in _message_interactions(ctx):
+        if not isinstance(interaction.body, dict):
+            continue
+        doc, _, _ = _pact_schema(ctx, interaction)
+        if doc is None:
+            continue
+        message = next(
+            (m for m in api.messages.values() if m.schema_path and m.schema_path.resolve() == doc.path.resolve()),
+            None,
+        )
+        if message is None:
+            continue  # check_asyncapi reports a schema no message uses
+        addresses = [c.address for c in api.channels_of(message.key)]
+        meta = interaction.metadata
+        named = [k for k in ("channel", "routingKey") if k in meta] or [k for k in ("eventType",) if k in meta]
+        if not named:
+            yield ctx.finding(
+                pact.path,
+                f"{interaction.pointer}/metadata",
+                f"names no channel: add metadata channel {addresses[0] if addresses else message.event_type!r}",
+            )
+        for key in named:
+            if meta[key] not in addresses:
+                yield ctx.finding(
+                    pact.path,
+                    f"{interaction.pointer}/metadata/{key}",
+                    f"{meta[key]!r} is not a channel carrying {message.name} in contracts/asyncapi.yaml "
+                    f"(its channels: {', '.join(addresses) or 'none'})",
+                )
+        producers, consumers = api.producers_of(message.key), api.consumers_of(message.key)
+        if pact.provider not in producers:
+            yield ctx.finding(
+                pact.path,
+                "/provider/name",
+                f"{pact.provider!r} does not send {message.name} in contracts/asyncapi.yaml "
+                f"(its producers: {', '.join(producers) or 'none'})",
+            )
+        if pact.consumer not in consumers:
+            yield ctx.finding(
+                pact.path,
+                "/consumer/name",
+                f"{pact.consumer!r} does not receive {message.name} in contracts/asyncapi.yaml "
+                f"(its consumers: {', '.join(consumers) or 'none'})",
+            )
+
+
+def check_pact_states(ctx: LintContext) -> Iterator[Finding]:
+    """5. Every provider state a pact uses is defined for its provider, with the params it passes."""
+    files = _states_files(ctx)
+    for pact in _pacts(ctx):
+        defined = files.get(pact.provider)
+        states_file = f"contracts/states/{pact.provider}.yaml"
+        warned: set[str] = set()
+        for interaction in pact.interactions:
+            for j, (name, params) in enumerate(interaction.states):
+                ptr = interaction.state_pointer(j)
+                if defined is None:
+                    if name not in warned:
+                        warned.add(name)
+                        yield ctx.finding(
+                            pact.path, f"{ptr}/name", f"state {name!r} is not defined: no {states_file} yet", "warning"
+                        )
+                    continue
+                state = defined.states.get(name)
+                if state is None:
+                    yield ctx.finding(pact.path, f"{ptr}/name", f"state {name!r} is not defined in {states_file}")
+                    continue
+                for param in params:
+                    if param not in state.params:
+                        yield ctx.finding(
+                            pact.path,
+                            f"{ptr}/params/{param.replace('~', '~0').replace('/', '~1')}",
+                            f"param {param!r} is not declared under {name!r} in {states_file}",
+                            "warning",
+                        )
+
+
+def _newest_schema(ctx: LintContext, folder: str) -> Any:
+    docs = [d for d in ctx.registry.messages() if d.name == folder]
+    return max(docs, key=lambda d: d.version or 0) if docs else None
+
+
+def _set_target_problem(ctx: LintContext, doc: Any, example: Any, target: str, removing: bool) -> str | None:
+    """Why a `set` pointer cannot be applied to the schema's example; None when it can.
+
+    It must name a value of the example, or (when not removing it with null) the end of an array
+    of the example (`-`), or a field the schema declares under an object of the example (an
+    optional field the example leaves out).
+    """
+    from harness.catalogue.pacts import locate, steps_of_pointer
+
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in target[1:].split("/")]
+    node = example
+    for i, token in enumerate(tokens):
+        last = i == len(tokens) - 1
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        elif last and not removing and isinstance(node, list) and token == "-":
+            return None
+        elif last and not removing and isinstance(node, dict):
+            where = locate(doc.contents, ctx.registry.referencing.resolver(base_uri=doc.uri), steps_of_pointer(target))
+            return None if where.missing is None else f"not in examples[0] and {where.reason}"
+        else:
+            return "does not exist in examples[0]"
+    return None
+
+
+def check_states_files(ctx: LintContext) -> Iterator[Finding]:
+    """States files: structure, a schema for every stimulus message, `set` pointers that land in its example."""
+    from harness.catalogue.states import escape, placeholders
+
+    api = _asyncapi(ctx)
+    systems = api.systems() if api is not None else None
+    for states in _states_files(ctx).values():
+        path = states.path
+        for p in states.problems:
+            yield ctx.finding(path, p.pointer, p.problem, p.severity)
+        if states.provider and systems is not None and states.provider not in systems:
+            yield ctx.finding(path, "/provider", f"{states.provider!r} is no system of contracts/asyncapi.yaml")
+        for name, state in states.states.items():
+            for stimulus in state.stimuli:
+                ptr = f"{states.pointer(name)}/stimuli/{stimulus.index}"
+                for target, value in stimulus.set.items():
+                    for is_token, ph in placeholders(value):
+                        if not is_token and ph not in state.params:
+                            yield ctx.finding(
+                                path,
+                                f"{ptr}/set/{escape(target)}",
+                                f"{{{ph}}} is no param of this state (declare it under params)",
+                                "warning",
+                            )
+                doc = _newest_schema(ctx, stimulus.message)
+                if doc is None:
+                    yield ctx.finding(path, f"{ptr}/message", f"no message schema schemas/{stimulus.message}/")
+                    continue
+                examples = doc.contents.get("examples")
+                if not isinstance(examples, list) or not examples:
+                    continue  # check_messages reports the missing example
+                for target, value in stimulus.set.items():
+                    problem = _set_target_problem(ctx, doc, examples[0], target, removing=value is None)
+                    if problem is not None:
+                        yield ctx.finding(
+                            path, f"{ptr}/set/{escape(target)}", f"{problem} of {rel(doc.path, ctx.project.root)}"
+                        )
+
+
+CHECKS.extend(
+    [
+        check_pact_bodies,
+        check_pact_rule_paths,
+        check_pact_matcher_types,
+        check_pact_channels,
+        check_pact_states,
+        check_states_files,
+    ]
+)
