@@ -22,6 +22,7 @@ from harness.schemas.registry import META_2020_12, InvalidSchema, SchemaRegistry
 
 ID_BASE = "https://schemas.em-harness.test/"
 EVENT_PREFIX = "electronic-monitoring."
+SIM_PREFIX = "em-harness."
 
 
 class LintContext:
@@ -117,9 +118,11 @@ def check_messages(ctx: LintContext) -> Iterator[Finding]:
                 "a message schema needs properties.eventType.const and properties.version.const",
             )
             continue
-        if doc.event_type != EVENT_PREFIX + folder:
+        # Simulation messages (sim-*) are the harness's own, not HMPPS events: their own prefix.
+        expected_type = (SIM_PREFIX if folder.startswith("sim-") else EVENT_PREFIX) + folder
+        if doc.event_type != expected_type:
             yield ctx.finding(
-                doc.path, "/properties/eventType/const", f"eventType must be {EVENT_PREFIX + folder!r} (its folder)"
+                doc.path, "/properties/eventType/const", f"eventType must be {expected_type!r} (its folder)"
             )
         if doc.version != int(doc.path.stem[1:]):
             yield ctx.finding(doc.path, "/properties/version/const", f"version must be {doc.path.stem[1:]} (its file)")
