@@ -240,6 +240,50 @@ def test_envelope_change_is_seen_through_allof(catalogue: Path):
     assert codes["REQUIRED_ATTRIBUTE_ADDED"].pointer.endswith("envelope/v1.json#/required/5")
 
 
+def test_refs_found_by_id_anywhere_in_the_catalogue(tmp_path: Path):
+    shared = {
+        "$id": "https://schemas.em-harness.test/shared/ids.json",
+        "$defs": {"crn": {"type": "string", "pattern": "^[A-Z][0-9]{6}$"}},
+    }
+    _write(tmp_path / "schemas" / "odd-place" / "ids-file.json", shared)
+    ref = {
+        "type": "object",
+        "properties": {"crn": {"$ref": "https://schemas.em-harness.test/shared/ids.json#/$defs/crn"}},
+    }
+    old = _write(tmp_path / "schemas" / "msg" / "v1.json", ref)
+    new = _write(
+        tmp_path / "schemas" / "msg" / "v2.json",
+        {"type": "object", "properties": {"crn": {"type": "string"}}},
+    )
+    result = check(str(old), str(new), mode="full")
+    assert [c.code for c in result.checks[0].changes] == ["PATTERN_REMOVED"]
+    assert result.checks[0].changes[0].pointer == "../odd-place/ids-file.json#/$defs/crn/pattern"
+    assert result.checks[1].compatible is False  # forward: the old reader wants the pattern
+
+
+def test_in_memory_schemas_resolve_refs_against_a_base(root: Path):
+    base = root / "schemas" / "case-status-returned"
+    old = {"type": "object", "properties": {"caseId": {"$ref": "../common/v1.json#/$defs/caseId"}}}
+    new = {"type": "object", "properties": {"caseId": {"type": "string"}}}
+    changes = compare(old, new, old_base=base, new_base=base)
+    assert changes and all(c.compatible for c in changes)
+    assert all(c.compatible_backward == c.compatible for c in changes)
+    assert any(c.side == "old" and c.pointer.startswith("../common/v1.json#/$defs/caseId") for c in changes)
+    with pytest.raises(UnusableInput, match="cannot be resolved"):
+        compare(old, new)  # no base: the relative reference leads nowhere
+
+
+def test_descriptions_name_the_writer_in_each_direction():
+    old = {"type": "object", "properties": {"a": {"type": "string"}}}
+    new = {"type": "object", "properties": {}}
+    forward = check(old, new, mode="forward").changes
+    assert forward[0].code == "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+    assert "new data may hold any value" in forward[0].description
+    assert forward[0].side == "old" and forward[0].pointer == "#/properties/a"
+    backward = compare(new, old)
+    assert "old data may hold any value" in backward[0].description
+
+
 def test_shipped_schema_is_compatible_with_itself(root: Path):
     path = root / "schemas" / "case-status-returned" / "v1.json"
     result = check(str(path), str(path), mode="full")

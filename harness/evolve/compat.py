@@ -98,6 +98,8 @@ class Change:
 @dataclass
 class _Shared:
     lenient: bool
+    writer: str = "old"
+    reader: str = "new"
     active: set[tuple[int, int, frozenset[str] | None]] = field(default_factory=set)
     memo: dict[tuple[int, int, frozenset[str] | None], list[Change]] = field(default_factory=dict)
     hits: int = 0
@@ -124,6 +126,7 @@ class _Differ:
     def add(self, code: str, loc: Loc, description: str, compatible: bool | None = None) -> None:
         if compatible is None:
             compatible = CODES[code].compatible
+        description = description.replace("{W}", self.s.writer).replace("{R}", self.s.reader)
         self.changes.append(Change(code, str(loc), loc.side, description, compatible))
 
     def trial(self, w: Node, r: Node, restrict: frozenset[str] | None = None) -> _Differ:
@@ -155,7 +158,7 @@ class _Differ:
         if not wk:
             return  # the writer accepts nothing here
         if r.is_false:
-            self.add("TYPE_NARROWED", r.loc, "the new schema accepts nothing here (false)")
+            self.add("TYPE_NARROWED", r.loc, "the {R} schema accepts nothing here (false)")
             return
         self._annotations(w, r)
         if restrict is None and (w.any_of or w.one_of) and not (r.any_of or r.one_of):
@@ -199,7 +202,7 @@ class _Differ:
             merged.transient = True
             d.node(merged, r)
         keyword = "anyOf" if attr == "any_of" else "oneOf"
-        d.add("COMBINED_TYPE_EXTENDED", loc, f"{keyword} removed; each of its subschemas fits the new schema")
+        d.add("COMBINED_TYPE_EXTENDED", loc, f"{keyword} removed; each of its subschemas fits the {{R}} schema")
         return d
 
     # -- annotations ------------------------------------------------------------------------------
@@ -235,10 +238,10 @@ class _Differ:
             self.add("TYPE_EXTENDED", loc, text)
         elif rs < ws:
             fits = wf <= rf
-            self.add("TYPE_NARROWED", loc, text + (" (old values all keep a new type)" if fits else ""), fits)
+            self.add("TYPE_NARROWED", loc, text + (" ({W} values all keep an accepted type)" if fits else ""), fits)
         else:
             fits = wf <= rf
-            self.add("TYPE_CHANGED", loc, text + (" (old values all keep a new type)" if fits else ""), fits)
+            self.add("TYPE_CHANGED", loc, text + (" ({W} values all keep an accepted type)" if fits else ""), fits)
 
     def _enum(self, w: Node, r: Node, restrict: frozenset[str] | None) -> None:
         we, re_ = w.enum, r.enum
@@ -266,6 +269,9 @@ class _Differ:
                 self.add("ENUM_ARRAY_EXTENDED", re_[1], f"{re_[2]} now also accepts {_values(extra)}")
             return
         gone = [v for v in wvalues if canonical(v) not in rkeys]
+        if re_[2] == "const" and len(wvalues) == 1 and len(re_[0]) == 1:
+            self.add("ENUM_ARRAY_CHANGED", re_[1], f"const {_values(wvalues)} -> {_values(re_[0])}")
+            return
         if rkeys < wkeys:
             self.add("ENUM_ARRAY_NARROWED", re_[1], f"{re_[2]} no longer accepts {_values(gone)}")
         else:
@@ -330,7 +336,7 @@ class _Differ:
             self.add(
                 "MULTIPLE_OF_ADDED",
                 rm[1],
-                f"multipleOf {_show(rm[0])} added" + (" (old values are integers)" if fits else ""),
+                f"multipleOf {_show(rm[0])} added" + (" ({W} values are integers)" if fits else ""),
                 True if fits else None,
             )
             return
@@ -391,7 +397,7 @@ class _Differ:
                 self.add(
                     "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
                     rs.loc,
-                    f"{name!r} added; old data may hold any value under that name"
+                    f"{name!r} added; {{W}} data may hold any value under that name"
                     + (" (allowed by --lenient)" if lenient else ""),
                     True if lenient else None,
                 )
@@ -509,7 +515,7 @@ class _Differ:
                 continue
             extra = rset - wset
             fits = extra <= set(w.required)  # the old schema requires them anyway
-            note = " (the old schema requires them anyway)" if fits and extra else ""
+            note = " (the {W} schema requires them anyway)" if fits and extra else ""
             if rd is None:
                 assert wd is not None
                 self.add("DEPENDENCY_ARRAY_REMOVED", wd[1], f"if {key!r} is present, {_names(wset)} no longer required")
@@ -549,7 +555,8 @@ class _Differ:
                 self.add(
                     "DEPENDENCY_SCHEMA_ADDED",
                     rs.loc,
-                    f"if {key!r} is present, a new schema applies" + (" (the old schema satisfies it)" if fits else ""),
+                    f"if {key!r} is present, a new subschema applies"
+                    + (" (the {W} schema satisfies it)" if fits else ""),
                     True if fits else None,
                 )
             else:
@@ -596,7 +603,7 @@ class _Differ:
                     )
                 else:
                     self.add(
-                        "ITEM_ADDED_TO_OPEN_CONTENT_MODEL", rs.loc, f"item {i} declared; old data may hold anything"
+                        "ITEM_ADDED_TO_OPEN_CONTENT_MODEL", rs.loc, f"item {i} declared; {{W}} data may hold anything"
                     )
             elif wstate == "false":
                 self.add("ITEM_ADDED_TO_CLOSED_CONTENT_MODEL", rs.loc, f"item {i} added")
@@ -654,14 +661,14 @@ class _Differ:
                 missing.append((i, ws, min(trials, key=lambda t: (t[1].breaking, t[0] != i)) if trials else None))
         for i, ws, closest in missing:
             if len(rsubs) < len(wsubs) or closest is None:
-                self.add("SUM_TYPE_NARROWED", ws.loc, f"old {wkw}/{i} matches no subschema of the new {rkw}")
+                self.add("SUM_TYPE_NARROWED", ws.loc, f"{{W}} {wkw}/{i} matches no subschema of the {{R}} {rkw}")
             else:
                 j, d = closest
                 self.changes.extend(d.changes)
                 self.add(
                     "COMBINED_TYPE_SUBSCHEMAS_CHANGED",
                     rsubs[j].loc,
-                    f"old {wkw}/{i} matches no subschema of the new {rkw} (closest: {rkw}/{j})",
+                    f"{{W}} {wkw}/{i} matches no subschema of the {{R}} {rkw} (closest: {rkw}/{j})",
                 )
         if not missing and len(rsubs) > len(wsubs):
             self.add("SUM_TYPE_EXTENDED", rloc, f"{rkw} gained {len(rsubs) - len(wsubs)} subschema(s)")
@@ -680,7 +687,7 @@ class _Differ:
             if not any(d.ok for _, d in trials):
                 failures.append((restrict, min(trials, key=lambda t: t[1].breaking) if trials else None))
         if not failures:
-            self.add("SUM_TYPE_EXTENDED", rloc, f"{rkw} added; old values each match one of its subschemas")
+            self.add("SUM_TYPE_EXTENDED", rloc, f"{rkw} added; {{W}} values each match one of its subschemas")
             return
         for restrict, closest in failures:
             assert restrict is not None
@@ -689,7 +696,7 @@ class _Differ:
             self.add(
                 "COMBINED_TYPE_SUBSCHEMAS_CHANGED",
                 rloc,
-                f"{rkw} added; old {type_names(restrict)} values match none of its subschemas",
+                f"{rkw} added; {{W}} {type_names(restrict)} values match none of its subschemas",
             )
 
     def _all_of(self, w: Node, r: Node) -> None:
@@ -706,7 +713,7 @@ class _Differ:
             code = "PRODUCT_TYPE_EXTENDED" if len(r.all_of) > len(w.all_of) else "COMBINED_TYPE_SUBSCHEMAS_CHANGED"
             for j, rs, closest in unfit:
                 self.changes.extend(closest.changes)
-                self.add(code, rs.loc, f"allOf/{j} of the new schema is not satisfied by the old one")
+                self.add(code, rs.loc, f"allOf/{j} of the {{R}} schema is not satisfied by the {{W}} one")
         elif len(r.all_of) < len(w.all_of):
             self.add(
                 "PRODUCT_TYPE_NARROWED",
@@ -731,7 +738,7 @@ class _Differ:
         self.add(
             "NOT_TYPE_EXTENDED",
             r.not_.loc,
-            "not excludes more values" + (" (none of the old schema's types)" if disjoint else ""),
+            "not excludes more values" + (" (none of the {W} schema's types)" if disjoint else ""),
             True if disjoint else None,
         )
 
@@ -755,7 +762,7 @@ class _Differ:
             code,
             rc[0].loc,
             ("if/then/else added" if wc is None else "if condition changed")
-            + ("; the old schema satisfies both branches" if fits else ""),
+            + ("; the {W} schema satisfies both branches" if fits else ""),
             True if fits else None,
         )
 
@@ -861,7 +868,7 @@ def as_source(schema: SchemaInput, *, side: str, base: str | os.PathLike[str] | 
 
 def diff(writer: SchemaSource, reader: SchemaSource, *, lenient: bool = False) -> list[Change]:
     """Every difference from a writer schema to a reader schema, classed for reading writer data."""
-    differ = _Differ(_Shared(lenient=lenient))
+    differ = _Differ(_Shared(lenient=lenient, writer=writer.side, reader=reader.side))
     differ.node(_builder(writer).root(), _builder(reader).root())
     return _dedupe(differ.changes)
 

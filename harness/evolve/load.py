@@ -16,6 +16,8 @@ resolves nowhere) is found when loading, so a comparison never stops half-way: i
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import posixpath
 import re
@@ -34,6 +36,10 @@ from jsonschema.exceptions import SchemaError
 
 from harness.errors import UnusableInput
 from harness.jsonfile import load_json
+
+# Schemas already checked against their meta-schema (by content), so a folder of versions that all
+# reference the same shared files checks each one once.
+_VALID_SCHEMAS: set[str] = set()
 
 VERSION_FILE = re.compile(r"^v(\d+)\.json$")
 
@@ -139,6 +145,9 @@ class SchemaSource:
             raise UnusableInput(f"{where}: not a JSON Schema (expected an object or true/false)")
         if isinstance(contents, bool):
             return
+        key = hashlib.sha256(json.dumps(contents, sort_keys=True).encode("utf-8")).hexdigest()
+        if key in _VALID_SCHEMAS:
+            return
         try:
             jsonschema.validators.validator_for(contents, default=jsonschema.Draft202012Validator).check_schema(
                 contents
@@ -148,6 +157,7 @@ class SchemaSource:
             raise UnusableInput(f"{where}: not a valid JSON Schema at {at}: {exc.message}") from None
         except referencing.exceptions.Unresolvable:  # pragma: no cover - meta-schemas are bundled
             raise UnusableInput(f"{where}: its $schema meta-schema is unknown") from None
+        _VALID_SCHEMAS.add(key)
 
     def _add(self, uri: str, contents: Any, path: Path | None) -> Document:
         doc = Document(uri=uri, contents=contents, path=path, specification=_spec_of(contents))

@@ -443,7 +443,7 @@ def merge(base: Node, other: Node, *, nested: bool) -> Node | None:
     if other.boolean is True or other.is_trivial:
         return _with_default(base, other)
     if base.boolean is True or (base.is_trivial and base.boolean is None):
-        return _with_default(replace(other, loc=base.loc, raw=base.raw or other.raw, transient=False), base)
+        return _with_default(replace(other, loc=base.loc, raw=_overlay(base.raw, other.raw), transient=False), base)
     if base.is_false or other.is_false:
         return Node(loc=base.loc, boolean=False)
     if not _mergeable(base, other, nested):
@@ -459,6 +459,7 @@ def merge(base: Node, other: Node, *, nested: bool) -> Node | None:
         dependent_schemas=dict(base.dependent_schemas),
         all_of=[*base.all_of, *other.all_of],
     )
+    out.raw = _overlay(base.raw, other.raw)
     if other.types is not None:
         out.types = other.types if base.types is None else (base.types[0] & other.types[0], base.types[1])
     if other.enum is not None:
@@ -492,6 +493,14 @@ def merge(base: Node, other: Node, *, nested: bool) -> Node | None:
         out.default = other.default
     out.transient = base.transient or other.transient
     return out
+
+
+def _overlay(base: dict[str, Any] | None, other: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The annotations a merged node shows: its own, else those of what it merged (a $ref target)."""
+    if base is None or other is None:
+        return base or other
+    inherited = {k: other[k] for k in ("title", "description", "default") if k in other and k not in base}
+    return {**base, **inherited} if inherited else base
 
 
 def _with_default(node: Node, other: Node) -> Node:
