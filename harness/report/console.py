@@ -9,9 +9,16 @@ from rich.table import Table
 from harness.verify.events import CHECKS, Event, InteractionSettled, Judged, RunFinished, RunStarted
 
 
+def _is_tty() -> bool:
+    import sys
+
+    return sys.stdout.isatty()
+
+
 class ConsoleSink:
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(highlight=False)
+        # Not a terminal (CI logs, pipes): wide enough that the table stays one line per interaction.
+        self.console = console or Console(highlight=False, width=None if _is_tty() else 200)
         self.progress: Progress | None = None
         self.task = None
 
@@ -34,6 +41,10 @@ class ConsoleSink:
             self.task = self.progress.add_task("running interactions", total=event.interactions)
         elif isinstance(event, InteractionSettled) and self.progress is not None:
             self.progress.advance(self.task)
+            if self.progress.finished:
+                self.progress.stop()
+                self.progress = None
+                c.print("judging: schemas, channels, data minimisation, deadlines, pacts (pact-python verifier)...")
         elif isinstance(event, Judged) and self.progress is not None:
             self.progress.stop()
             self.progress = None

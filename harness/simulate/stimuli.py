@@ -137,7 +137,12 @@ def build_stimuli(
 
 
 def mentions(body: Any, values: set[str]) -> bool:
-    """Does any leaf of the message equal one of the values (compared as strings)?"""
+    """Does any leaf of the message carry one of the values?
+
+    Equal as strings, or, for values of 8 characters or more (uuids, CRNs, generated names), contained
+    in a string leaf: a supplier may embed an id in a file name or a reference.
+    """
+    long_values = [v for v in values if len(v) >= 8]
     stack = [body]
     while stack:
         node = stack.pop()
@@ -145,6 +150,8 @@ def mentions(body: Any, values: set[str]) -> bool:
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-        elif node is not None and not isinstance(node, bool) and str(node) in values:
-            return True
+        elif node is not None and not isinstance(node, bool):
+            text = str(node)
+            if text in values or (isinstance(node, str) and any(v in text for v in long_values)):
+                return True
     return False

@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -168,70 +170,124 @@ def _lookup(body: Any, pointer: str) -> Any:
 def judge_pacts(plan: Plan, outcomes: list[InteractionOutcome]) -> str:
     """Verify every interaction with pact-python's Verifier, serving the captured messages.
 
-    One Verifier call per batch (each call costs about a second); a batch never holds two
-    interactions with the same description, since the verifier asks for messages by description.
+    The verifier asks for a message by description only, so interactions are put in batches with
+    unique descriptions; each batch is verified from temporary copies of the pacts holding just its
+    interactions, in one Verifier call (each call costs about a second; normally there is one batch).
     Returns the verifier's text output (kept in the JSON report).
     """
-    from pact import Verifier
-
+    by_key = {it.key: it for it in plan.interactions}
     batches: list[dict[str, InteractionOutcome]] = []
     for outcome in outcomes:
+        if outcome.captured is None:
+            outcome.checks.append(CheckResult(PACT, False, skipped="no message was captured"))
+            continue
         for batch in batches:
             if outcome.description not in batch:
                 batch[outcome.description] = outcome
                 break
         else:
             batches.append({outcome.description: outcome})
-    by_path = defaultdict(list)
-    for it in plan.interactions:
-        by_path[it.description].append(it.pact_path)
     texts = []
     for batch in batches:
-        verifiable = {d: o for d, o in batch.items() if o.captured is not None}
-        for o in batch.values():
-            if o.captured is None:
-                o.checks.append(CheckResult(PACT, False, skipped="no message was captured"))
-        if not verifiable:
-            continue
-
-        def handler(name: str, metadata: dict[str, Any] | None = None, _batch=verifiable) -> dict[str, Any]:
-            outcome = _batch[name]
-            rec = outcome.captured
-            headers = {k: v for k, v in rec.headers.items() if isinstance(v, str | int | float | bool)}
-            meta = {"contentType": "application/json", "eventType": outcome.event_type, "channel": rec.channel}
-            meta.update({k: v for k, v in headers.items() if k == "eventType"})
-            body = rec.body
-            contents = body.encode("utf-8") if isinstance(body, str) else orjson.dumps(body)
-            return {"contents": contents, "metadata": meta, "content_type": "application/json"}
-
-        verifier = Verifier(plan.provider)
-        for path in sorted({p for d in verifiable for p in by_path[d]}):
-            verifier.add_source(path)
-        verifier.message_handler(handler).state_handler(lambda *a, **k: None, teardown=True)
-        errors: dict[str, list[Failure]] = defaultdict(list)
-        with contextlib.suppress(RuntimeError):  # a failed verify raises; the structured results say why
-            verifier.verify()
-        results = verifier.results
-        texts.append(verifier.output(strip_ansi=True))
-        for error in results.get("errors", []) or []:
-            description = error.get("interaction", "")
-            mismatch = error.get("mismatch") or {}
-            items = mismatch.get("mismatches") or []
-            if not items and mismatch:
-                items = [{"type": mismatch.get("type"), "mismatch": mismatch.get("message", str(mismatch))}]
-            for m in items:
-                path = m.get("path") or m.get("key") or ""
-                errors[description].append(
-                    Failure(
-                        _pact_path(path),
-                        _short(m.get("expected")) if "expected" in m else "",
-                        _short(m.get("actual")) if "actual" in m else "",
-                        m.get("mismatch") or m.get("type") or "mismatch",
-                    )
-                )
-        for d, outcome in verifiable.items():
-            outcome.checks.append(CheckResult(PACT, not errors.get(d), errors.get(d, [])))
+        with tempfile.TemporaryDirectory(prefix="em-harness-pacts-") as tmp:
+            sources = _batch_pacts(Path(tmp), [by_key[o.key] for o in batch.values()])
+            texts.append(_verify_batch(plan.provider, sources, batch))
     return "\n".join(texts)
+
+
+def _batch_pacts(folder: Path, interactions: list[Any]) -> list[Path]:
+    """Copies of the pact files holding only the given interactions (by consumer and description)."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for it in interactions:
+        wanted[it.pact_path].add(it.description)
+    out = []
+    for i, (path, descriptions) in enumerate(sorted(wanted.items())):
+        pact = json.loads(Path(path).read_text("utf-8"))
+        pact["interactions"] = [x for x in pact.get("interactions", []) if x.get("description") in descriptions]
+        target = folder / f"{i:03d}-{Path(path).name}"
+        target.write_text(json.dumps(pact), "utf-8")
+        out.append(target)
+    return out
+
+
+def _verify_batch(provider: str, sources: list[Path], batch: dict[str, InteractionOutcome]) -> str:
+    from pact import Verifier
+
+    def handler(name: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        outcome = batch[name]
+        rec = outcome.captured
+        meta = {"contentType": "application/json", "channel": rec.channel}
+        meta.update({k: v for k, v in rec.headers.items() if isinstance(v, str | int | float | bool)})
+        meta.setdefault("contentType", rec.headers.get("content-type", "application/json"))
+        body = rec.body
+        contents = body.encode("utf-8") if isinstance(body, str) else orjson.dumps(body)
+        return {"contents": contents, "metadata": meta, "content_type": "application/json"}
+
+    verifier = Verifier(provider).set_coloured_output(enabled=False)
+    for source in sources:
+        verifier.add_source(source)
+    verifier.message_handler(handler).state_handler(lambda *a, **k: None, teardown=True)
+    with quiet_fds(), contextlib.suppress(RuntimeError):  # a failed verify raises; the results say why
+        verifier.verify()
+    results = verifier.results
+    errors: dict[str, list[Failure]] = defaultdict(list)
+    for error in results.get("errors", []) or []:
+        outcome = _outcome_for(error.get("interaction", ""), provider, batch)
+        if outcome is None:
+            continue
+        mismatch = error.get("mismatch") or {}
+        items = mismatch.get("mismatches") or []
+        if not items:
+            items = [{"mismatch": mismatch.get("message") or json.dumps(mismatch)[:300]}]
+        for m in items:
+            where = _pact_path(m["path"]) if m.get("path") else (f"metadata/{m['key']}" if m.get("key") else "")
+            errors[outcome.key].append(
+                Failure(
+                    where,
+                    _short(m.get("expected")) if m.get("expected") not in (None, "") else "",
+                    _short(m.get("actual")) if m.get("actual") not in (None, "") else "",
+                    m.get("mismatch") or m.get("type") or "mismatch",
+                )
+            )
+    for outcome in batch.values():
+        failures = errors.get(outcome.key, [])
+        outcome.checks.append(CheckResult(PACT, not failures, failures))
+    return verifier.output(strip_ansi=True)
+
+
+def _outcome_for(label: str, provider: str, batch: dict[str, InteractionOutcome]) -> InteractionOutcome | None:
+    """The verifier labels an interaction 'Verifying a pact between C and P [Given S] - D'."""
+    for description, outcome in batch.items():
+        if label.startswith(f"Verifying a pact between {outcome.consumer} and {provider}") and label.endswith(
+            f" - {description}"
+        ):
+            return outcome
+    return None
+
+
+@contextlib.contextmanager
+def quiet_fds() -> Any:
+    """Silence file descriptors 1 and 2 while the pact FFI and its relay server print to them directly.
+
+    Their text is kept by the verifier (verifier.output()) and goes into the JSON report.
+    """
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
 
 
 def _pact_path(path: str) -> str:
