@@ -1,0 +1,39 @@
+"""EM Data Insights's subscriber app: wearer timelines for probation officers.
+
+Run with `faststream run consumers.em_data_insights.app:app` (EM_BUS_URL picks the bus; memory by default).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faststream import FastStream
+
+from consumers.em_data_insights.service import WearerTimelines
+from harness.bus.factory import broker_from_env, channel
+
+service = WearerTimelines()
+broker = broker_from_env()
+
+
+@broker.subscriber(channel("electronic-monitoring.violation-raised"))
+async def on_violation_raised(message: dict[str, Any]) -> None:
+    service.violation_raised(message)
+
+
+@broker.subscriber(channel("electronic-monitoring.violation-updated"))
+async def on_violation_updated(message: dict[str, Any]) -> None:
+    service.violation_updated(message)
+
+
+@broker.subscriber(channel("electronic-monitoring.positions-reported"))
+async def on_positions_reported(message: dict[str, Any]) -> None:
+    service.positions_reported(message)
+
+
+@broker.subscriber(channel("electronic-monitoring.device-event-reported"))
+async def on_device_event_reported(message: dict[str, Any]) -> None:
+    service.device_event_reported(message)
+
+
+app = FastStream(broker)
