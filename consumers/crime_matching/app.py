@@ -1,0 +1,24 @@
+"""Crime matching's subscriber app: positions indexed by place and time for crime-scene queries.
+
+Run with `faststream run consumers.crime_matching.app:app` (EM_BUS_URL picks the bus; memory by default).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faststream import FastStream
+
+from consumers.crime_matching.service import PositionIndex
+from harness.bus.factory import broker_from_env, channel
+
+service = PositionIndex()
+broker = broker_from_env()
+
+
+@broker.subscriber(channel("electronic-monitoring.positions-reported"))
+async def on_positions_reported(message: dict[str, Any]) -> None:
+    service.positions_reported(message)
+
+
+app = FastStream(broker)
