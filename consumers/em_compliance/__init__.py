@@ -1,0 +1,1 @@
+"""EM compliance: device telemetry checked against rules (the battery rule today)."""

@@ -1,0 +1,34 @@
+"""EM compliance's subscriber app: device activations and battery readings against the battery rule.
+
+Run with `faststream run consumers.em_compliance.app:app` (EM_BUS_URL picks the bus; memory by default).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faststream import FastStream
+
+from consumers.em_compliance.service import BatteryCompliance
+from harness.bus.factory import broker_from_env, channel
+
+service = BatteryCompliance()
+broker = broker_from_env()
+
+
+@broker.subscriber(channel("electronic-monitoring.device-activated"))
+async def on_device_activated(message: dict[str, Any]) -> None:
+    service.device_activated(message)
+
+
+@broker.subscriber(channel("electronic-monitoring.device-deactivated"))
+async def on_device_deactivated(message: dict[str, Any]) -> None:
+    service.device_deactivated(message)
+
+
+@broker.subscriber(channel("electronic-monitoring.device-event-reported"))
+async def on_device_event_reported(message: dict[str, Any]) -> None:
+    service.device_event_reported(message)
+
+
+app = FastStream(broker)
