@@ -1,0 +1,1 @@
+"""Probation alerts: supplier violations and alerts turned into actions for the responsible officer."""
