@@ -13,6 +13,11 @@ class Bus:
     """A message bus with a tap. Subclasses attach a transport; the recording logic lives here once."""
 
     name = "bus"
+    # In-memory delivery runs the supplier's handler inside publish(): by the time it returns, the
+    # supplier has reacted. Stimulus delays (meant for real brokers) are skipped, and the settle time
+    # after a first candidate answer can be short.
+    synchronous = False
+    settle = 0.3
 
     def __init__(self) -> None:
         self.recorded: list[Recorded] = []

@@ -72,6 +72,8 @@ class InProcessBus(Bus):
     """The supplier app's broker, in memory, with the harness's tap installed."""
 
     name = "memory"
+    synchronous = True
+    settle = 0.05
 
     def __init__(self, app: Any) -> None:
         super().__init__()

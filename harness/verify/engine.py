@@ -30,7 +30,6 @@ from harness.verify.events import (
 from harness.verify.judge import judge_local, judge_pacts
 from harness.verify.plan import Plan, PlannedInteraction, make_plan
 
-SETTLE = 0.3  # after a first candidate, how long to wait for a better-matching one
 LATE_GRACE = 2.0  # how long past the deadline a late message is still recognised (reported as late)
 
 
@@ -81,6 +80,10 @@ class VerifyEngine:
         self.rng = random.Random(seed)
         self.concurrency = concurrency
         self.plan: Plan | None = None
+
+    def plan_paths(self) -> list[str]:
+        """The pact files this provider is verified against."""
+        return make_plan(self.project, self.provider).pact_paths
 
     def _make_bus(self) -> Bus:
         if self.bus_url != "memory":
@@ -168,13 +171,13 @@ class VerifyEngine:
         try:
             first = bus.now()
             for stim in stimuli:
-                if stim.delay:
+                if stim.delay and not bus.synchronous:
                     await asyncio.sleep(stim.delay)
                 headers = {"eventType": stim.body.get("eventType", ""), "content-type": "application/json"}
                 outcome.stimuli.append(await bus.publish(stim.channel, stim.body, headers))
             try:
                 await asyncio.wait_for(waiter.event.wait(), it.deadline + LATE_GRACE)
-                await asyncio.sleep(SETTLE)
+                await asyncio.sleep(bus.settle)  # a better-matching answer may follow the first
             except TimeoutError:
                 pass
         finally:

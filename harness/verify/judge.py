@@ -170,55 +170,53 @@ def _lookup(body: Any, pointer: str) -> Any:
 def judge_pacts(plan: Plan, outcomes: list[InteractionOutcome]) -> str:
     """Verify every interaction with pact-python's Verifier, serving the captured messages.
 
-    The verifier asks for a message by description only, so interactions are put in batches with
-    unique descriptions; each batch is verified from temporary copies of the pacts holding just its
-    interactions, in one Verifier call (each call costs about a second; normally there is one batch).
+    The verifier asks for a message by description alone, and two consumers may use the same
+    description. So the pacts are verified from temporary copies in which each interaction's
+    description is its unique key ("<consumer> / <description>") and which hold only the interactions
+    that captured a message: one Verifier call for the whole run (each call costs about a second).
     Returns the verifier's text output (kept in the JSON report).
     """
     by_key = {it.key: it for it in plan.interactions}
-    batches: list[dict[str, InteractionOutcome]] = []
+    verifiable: dict[str, InteractionOutcome] = {}
     for outcome in outcomes:
         if outcome.captured is None:
             outcome.checks.append(CheckResult(PACT, False, skipped="no message was captured"))
-            continue
-        for batch in batches:
-            if outcome.description not in batch:
-                batch[outcome.description] = outcome
-                break
         else:
-            batches.append({outcome.description: outcome})
-    texts = []
-    for batch in batches:
-        with tempfile.TemporaryDirectory(prefix="em-harness-pacts-") as tmp:
-            sources = _batch_pacts(Path(tmp), [by_key[o.key] for o in batch.values()])
-            texts.append(_verify_batch(plan.provider, sources, batch))
-    return "\n".join(texts)
+            verifiable[outcome.key] = outcome
+    if not verifiable:
+        return ""
+    with tempfile.TemporaryDirectory(prefix="em-harness-pacts-") as tmp:
+        sources = _keyed_pacts(Path(tmp), [by_key[key] for key in verifiable])
+        return _verify(plan.provider, sources, verifiable)
 
 
-def _batch_pacts(folder: Path, interactions: list[Any]) -> list[Path]:
-    """Copies of the pact files holding only the given interactions (by consumer and description)."""
-    wanted: dict[str, set[str]] = defaultdict(set)
+def _keyed_pacts(folder: Path, interactions: list[Any]) -> list[Path]:
+    """Copies of the pact files with only the given interactions, each described by its unique key."""
+    wanted: dict[str, dict[str, str]] = defaultdict(dict)
     for it in interactions:
-        wanted[it.pact_path].add(it.description)
+        wanted[it.pact_path][it.description] = it.key
     out = []
-    for i, (path, descriptions) in enumerate(sorted(wanted.items())):
+    for i, (path, keys) in enumerate(sorted(wanted.items())):
         pact = json.loads(Path(path).read_text("utf-8"))
-        pact["interactions"] = [x for x in pact.get("interactions", []) if x.get("description") in descriptions]
+        kept = []
+        for interaction in pact.get("interactions", []):
+            if interaction.get("description") in keys:
+                interaction["description"] = keys[interaction["description"]]
+                kept.append(interaction)
+        pact["interactions"] = kept
         target = folder / f"{i:03d}-{Path(path).name}"
         target.write_text(json.dumps(pact), "utf-8")
         out.append(target)
     return out
 
 
-def _verify_batch(provider: str, sources: list[Path], batch: dict[str, InteractionOutcome]) -> str:
+def _verify(provider: str, sources: list[Path], outcomes: dict[str, InteractionOutcome]) -> str:
     from pact import Verifier
 
     def handler(name: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-        outcome = batch[name]
-        rec = outcome.captured
+        rec = outcomes[name].captured
         meta = {"contentType": "application/json", "channel": rec.channel}
         meta.update({k: v for k, v in rec.headers.items() if isinstance(v, str | int | float | bool)})
-        meta.setdefault("contentType", rec.headers.get("content-type", "application/json"))
         body = rec.body
         contents = body.encode("utf-8") if isinstance(body, str) else orjson.dumps(body)
         return {"contents": contents, "metadata": meta, "content_type": "application/json"}
@@ -232,8 +230,9 @@ def _verify_batch(provider: str, sources: list[Path], batch: dict[str, Interacti
     results = verifier.results
     errors: dict[str, list[Failure]] = defaultdict(list)
     for error in results.get("errors", []) or []:
-        outcome = _outcome_for(error.get("interaction", ""), provider, batch)
-        if outcome is None:
+        label = error.get("interaction", "")
+        key = next((k for k in outcomes if label.endswith(f" - {k}")), None)
+        if key is None:
             continue
         mismatch = error.get("mismatch") or {}
         items = mismatch.get("mismatches") or []
@@ -241,7 +240,7 @@ def _verify_batch(provider: str, sources: list[Path], batch: dict[str, Interacti
             items = [{"mismatch": mismatch.get("message") or json.dumps(mismatch)[:300]}]
         for m in items:
             where = _pact_path(m["path"]) if m.get("path") else (f"metadata/{m['key']}" if m.get("key") else "")
-            errors[outcome.key].append(
+            errors[key].append(
                 Failure(
                     where,
                     _short(m.get("expected")) if m.get("expected") not in (None, "") else "",
@@ -249,20 +248,10 @@ def _verify_batch(provider: str, sources: list[Path], batch: dict[str, Interacti
                     m.get("mismatch") or m.get("type") or "mismatch",
                 )
             )
-    for outcome in batch.values():
-        failures = errors.get(outcome.key, [])
+    for key, outcome in outcomes.items():
+        failures = errors.get(key, [])
         outcome.checks.append(CheckResult(PACT, not failures, failures))
     return verifier.output(strip_ansi=True)
-
-
-def _outcome_for(label: str, provider: str, batch: dict[str, InteractionOutcome]) -> InteractionOutcome | None:
-    """The verifier labels an interaction 'Verifying a pact between C and P [Given S] - D'."""
-    for description, outcome in batch.items():
-        if label.startswith(f"Verifying a pact between {outcome.consumer} and {provider}") and label.endswith(
-            f" - {description}"
-        ):
-            return outcome
-    return None
 
 
 @contextlib.contextmanager

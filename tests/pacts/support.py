@@ -57,7 +57,7 @@ STATES: dict[str, dict[str, frozenset[str]]] = {
     "cemo": {
         "an order has been requested": frozenset({"order_type"}),
         "an order variation has been requested": frozenset({"order_variation_type"}),
-        "an order end has been requested": frozenset(),
+        "an order end has been requested": frozenset({"order_type"}),
     },
 }
 

@@ -353,6 +353,7 @@ FMS_FROM_CEMO = s.PactDef(
             "an order end has been requested",
             s.contract(s.example("order-ended", 1), {**s.ENVELOPE, **s.under(P, ENDED)}),
             ended(BAIL_ORDER_ID, "SR11", bst(6, 30, 23, 59)),
+            params={"order_type": "Bail"},
             arrange=bail_order_held,
         ),
     ),

@@ -1,0 +1,89 @@
+"""Benchmark: what em-harness adds on top of pact verification itself.
+
+For each provider, in one process and one run:
+  (a) `verify` on the memory bus against the reference supplier: plan, bus, stimuli, supplier, tap,
+      every local check, and the pact verification;
+  (b) pact-python's Verifier alone over the same pacts, with a static message_handler returning the
+      very messages (a) captured.
+Reports (a)/(b) per provider and for the full suite. Target (issue 4): at most 2.0 for the full suite.
+
+    python bench/verify_overhead.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import orjson  # noqa: E402
+from pact import Verifier  # noqa: E402
+
+from harness.project import find_project  # noqa: E402
+from harness.verify.engine import VerifyEngine  # noqa: E402
+from harness.verify.events import RunFinished  # noqa: E402
+from harness.verify.judge import quiet_fds  # noqa: E402
+
+PROVIDERS = ["field-monitoring-service", "monitoring-data-service", "cemo"]
+
+
+def run_harness(provider: str) -> tuple[float, RunFinished]:
+    engine = VerifyEngine(find_project(ROOT), provider, seed=1)
+    t = time.perf_counter()
+    finished = None
+    for event in engine.events():
+        if isinstance(event, RunFinished):
+            finished = event
+    return time.perf_counter() - t, finished
+
+
+def run_pact_alone(provider: str, run: RunFinished, pact_paths: list[str]) -> float:
+    messages = {}
+    for o in run.outcomes:
+        if o.captured is not None:
+            meta = {"contentType": "application/json", "channel": o.captured.channel, **o.captured.headers}
+            messages[o.description] = {
+                "contents": orjson.dumps(o.captured.body),
+                "metadata": meta,
+                "content_type": "application/json",
+            }
+    t = time.perf_counter()
+    verifier = Verifier(provider).set_coloured_output(enabled=False)
+    for path in pact_paths:
+        verifier.add_source(path)
+    verifier.message_handler(messages).state_handler(lambda *a, **k: None, teardown=True)
+    with quiet_fds(), contextlib.suppress(RuntimeError):
+        verifier.verify()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    total_a = total_b = 0.0
+    print(f"{'provider':28} {'interactions':>12} {'(a) em-harness':>15} {'(b) pact alone':>15} {'(a)/(b)':>8}")
+    for provider in PROVIDERS:
+        runs_a, runs_b = [], []
+        for _ in range(args.repeat):
+            seconds, run = run_harness(provider)
+            assert run is not None and run.error is None, run and run.error
+            runs_a.append(seconds)
+            runs_b.append(run_pact_alone(provider, run, VerifyEngine(find_project(ROOT), provider).plan_paths()))
+        a, b = statistics.median(runs_a), statistics.median(runs_b)
+        total_a += a
+        total_b += b
+        print(f"{provider:28} {len(run.outcomes):>12} {a:>14.2f}s {b:>14.2f}s {a / b:>8.2f}")
+    print(f"{'full suite':28} {'':>12} {total_a:>14.2f}s {total_b:>14.2f}s {total_a / total_b:>8.2f}  (target <= 2.0)")
+
+
+if __name__ == "__main__":
+    main()
