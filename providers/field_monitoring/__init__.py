@@ -1,0 +1,20 @@
+"""The reference Field Monitoring Service (FMS) supplier.
+
+`providers.field_monitoring:app` is the FastStream app; the domain logic is in `service` (plain Python)
+and the curfew arithmetic in `curfew`. The app is built on first access, so importing the service for
+unit tests builds no broker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["app", "broker", "supplier"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from providers.field_monitoring import wiring as module
+
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
