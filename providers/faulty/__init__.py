@@ -1,0 +1,25 @@
+"""Deliberately faulty suppliers: the reference FMS or MDSS with exactly one realistic bug each.
+
+Every module exposes `app` (a FastStream app), `PROVIDER` (the system it pretends to be), `CAUGHT_BY`
+(the command that must catch it), `CAUGHT_IN` (the provider state whose interactions expose it) and
+`MESSAGE` (the message type the bug is in); its docstring names the bug. They are built by reusing the
+reference supplier with one publisher hook or one service method changed, never by copying it, so the
+reference and the faulty variant differ by exactly the bug. `em-harness verify --provider <PROVIDER>
+--supplier-app providers.faulty.<module>:app` must fail for each of them.
+"""
+
+from __future__ import annotations
+
+MODULES = (
+    "int_as_string",
+    "missing_required_field",
+    "wrong_enum_case",
+    "local_time_for_utc",
+    "utc_offset_not_z",
+    "wrong_routing_key",
+    "late_reply",
+    "leaks_date_of_birth",
+    "never_sends_monitoring_ended",
+    "accepts_duplicate_orders",
+    "excuse_without_reason",
+)

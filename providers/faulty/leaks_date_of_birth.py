@@ -1,0 +1,37 @@
+"""FMS that adds the wearer's date_of_birth to visit-completed, a payload that does not declare it.
+
+The bug: the field officer's app attaches the wearer's date of birth (used on site to check identity)
+to the visit record, and the visit record is published as it is. The schema stays valid (message schemas
+are open), but the MoJ never agreed to receive personal data in this message: data minimisation.
+"""
+
+from __future__ import annotations
+
+from providers.field_monitoring.service import FieldMonitoringService
+from providers.field_monitoring.wiring import create
+from providers.messages import Outgoing
+from providers.wiring import Publisher
+
+PROVIDER = "field-monitoring-service"
+CAUGHT_BY = "verify"
+CAUGHT_IN = "a device has been fitted"
+MESSAGE = "visit-completed"
+
+service = FieldMonitoringService()
+
+
+class IdentityCheckLeak(Publisher):
+    def transform(self, out: Outgoing) -> Outgoing | None:
+        if out.message != MESSAGE:
+            return out
+        body = out.edited()
+        info = body["additionalInformation"]
+        case = next((c for c in service.cases.values() if c.case_id == info.get("caseId")), None)
+        born = (case.order.get("device_wearer") or {}).get("date_of_birth") if case else None
+        info["date_of_birth"] = born or "1990-01-01"
+        return out.with_body(body)
+
+
+supplier = create(service, publisher_cls=IdentityCheckLeak)
+app = supplier.app
+broker = supplier.broker

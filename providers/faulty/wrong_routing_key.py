@@ -1,0 +1,30 @@
+"""FMS that publishes equipment-installed on the routing key "electronic-monitoring.equipment-fitted".
+
+The bug: the supplier names the channel after its own term for an install ("fitted"). The message itself
+is right, but nobody subscribed to electronic-monitoring.equipment-installed ever receives it.
+"""
+
+from __future__ import annotations
+
+from harness.bus.factory import channel
+from providers.field_monitoring.wiring import create
+from providers.messages import Outgoing
+from providers.wiring import Publisher
+
+PROVIDER = "field-monitoring-service"
+CAUGHT_BY = "verify"
+CAUGHT_IN = "a device has been fitted"
+MESSAGE = "equipment-installed"
+WRONG_ADDRESS = "electronic-monitoring.equipment-fitted"
+
+
+class OwnRoutingKey(Publisher):
+    def address(self, out: Outgoing) -> str:
+        if out.message == MESSAGE:
+            return channel(WRONG_ADDRESS)
+        return super().address(out)
+
+
+supplier = create(publisher_cls=OwnRoutingKey)
+app = supplier.app
+broker = supplier.broker
