@@ -68,6 +68,20 @@ def _test_broker_for(broker: Any) -> Any:
     raise HarnessError(f"supplier broker {type(broker).__name__}: no in-memory test broker for it")
 
 
+# The bus recording right now. One in-process run at a time per process (the engine's runs are
+# sequential); the tap middleware is installed once per broker and records into this bus.
+_ACTIVE: list[Bus] = []
+
+
+class _Tap(BaseMiddleware):
+    """Records every publish the supplier makes, on any channel, subscribed to or not."""
+
+    async def publish_scope(self, call_next: Any, cmd: Any) -> Any:
+        if _ACTIVE and cmd.body is not _stimulus_body.get():
+            _ACTIVE[-1].record(cmd.destination, cmd.headers, cmd.body, "supplier")
+        return await call_next(cmd)
+
+
 class InProcessBus(Bus):
     """The supplier app's broker, in memory, with the harness's tap installed."""
 
@@ -81,17 +95,13 @@ class InProcessBus(Bus):
         self.broker = app.broker
         self._ctx: Any = None
         self._test: Any = None
-        bus = self
-
-        class Tap(BaseMiddleware):
-            async def publish_scope(self, call_next: Any, cmd: Any) -> Any:
-                if cmd.body is not _stimulus_body.get():
-                    bus.record(cmd.destination, cmd.headers, cmd.body, "supplier")
-                return await call_next(cmd)
-
-        self.broker.add_middleware(Tap)
+        # One tap per broker, however many runs use it (a test suite may verify the same app twice).
+        if not getattr(self.broker, "_em_harness_tapped", False):
+            self.broker.add_middleware(_Tap)
+            self.broker._em_harness_tapped = True
 
     async def start(self) -> None:
+        _ACTIVE.append(self)
         self._ctx = _test_broker_for(self.broker)
         self._test = await self._ctx.__aenter__()
 
@@ -105,6 +115,8 @@ class InProcessBus(Bus):
         return rec
 
     async def stop(self) -> None:
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
         if self._ctx is not None:
             await self._ctx.__aexit__(None, None, None)
             self._ctx = None
