@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import shutil
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+import referencing
+import referencing.jsonschema
 import yaml
 
 from harness.errors import UnusableInput
 from harness.evolve.codes import CODES
 from harness.evolve.compat import check, compare
+from harness.schemas.mutate import sample_mutations
 from tests.helpers import em
 
 CASES = yaml.safe_load((Path(__file__).parent / "compat_cases" / "cases.yaml").read_text("utf-8"))
@@ -307,9 +311,8 @@ OPEN_A_B_ENUM = {"type": "object", "properties": {"a": {"type": "string", "enum"
 
 
 def test_transitive_modes_check_every_older_version(tmp_path: Path):
-    # v1 -> v2 narrows a (enum added): backward breaks. v2 -> v3 widens it again: fine on its own.
-    # v1 -> v3 is fine too. So backward says OK (latest two), backward-transitive still OK;
-    # forward-transitive breaks on v1 -> v2 and v1 -> v3? v3 = v1 here, so only v1 -> v2 forward is ok.
+    # v2 adds an enum to a (old data may hold other strings: backward breaks, forward is fine);
+    # v3 drops it again (backward fine, forward breaks); v1 and v3 are the same schema.
     folder = _versions(tmp_path / "msg", OPEN_A, OPEN_A_B_ENUM, OPEN_A)
     latest = check(str(folder), mode="backward")
     assert latest.pairs == [(str(folder / "v2.json"), str(folder / "v3.json"))]
@@ -443,3 +446,119 @@ def test_cli_unusable_input_is_one_line_and_exit_2(tmp_path: Path):
         assert result.code == 2, result.text
         assert "Traceback" not in result.text
         assert len(result.err.strip().splitlines()) == 1, result.err
+
+
+# -- the verdicts hold on the real catalogue -------------------------------------------------------
+def _schema_nodes(node: Any, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        if any(k in node for k in ("type", "properties", "enum", "const", "pattern", "format", "maxLength", "items")):
+            found.append(node)
+        for key, value in node.items():
+            if key not in ("examples", "enum", "const", "default"):
+                _schema_nodes(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _schema_nodes(value, found)
+    return found
+
+
+def _typed(node: dict[str, Any], *names: str) -> bool:
+    return node.get("type") in names
+
+
+_EDITS: dict[str, tuple[Any, Any]] = {
+    # name: (which nodes it applies to, the edit)
+    "maxLength": (lambda n: _typed(n, "string"), lambda n, rng: n.__setitem__("maxLength", rng.randint(1, 12))),
+    "required": (
+        lambda n: set(n.get("properties") or {}) - set(n.get("required") or []),
+        lambda n, rng: n.setdefault("required", []).append(
+            rng.choice(sorted(set(n["properties"]) - set(n.get("required") or [])))
+        ),
+    ),
+    "enum": (lambda n: len(n.get("enum") or []) > 1, lambda n, rng: n["enum"].pop(rng.randrange(len(n["enum"])))),
+    "type": (
+        lambda n: isinstance(n.get("type"), str),
+        lambda n, rng: n.__setitem__(
+            "type", rng.choice([t for t in ("string", "integer", "object") if t != n["type"]])
+        ),
+    ),
+    "closed": (
+        lambda n: n.get("properties") and "additionalProperties" not in n,
+        lambda n, rng: n.__setitem__("additionalProperties", False),
+    ),
+    "add": (
+        lambda n: "properties" in n,
+        lambda n, rng: n["properties"].__setitem__(f"extra_{rng.randint(0, 9)}", {"type": "integer"}),
+    ),
+    "nullable": (lambda n: isinstance(n.get("type"), str), lambda n, rng: n.__setitem__("type", [n["type"], "null"])),
+    "remove": (
+        lambda n: any(k in n for k in ("pattern", "format", "enum", "const", "required", "type")),
+        lambda n, rng: n.pop(
+            rng.choice([k for k in ("pattern", "format", "enum", "const", "required", "type") if k in n])
+        ),
+    ),
+    "bound": (
+        lambda n: _typed(n, "number", "integer"),
+        lambda n, rng: n.__setitem__(rng.choice(["minimum", "maximum"]), rng.randint(-10, 10)),
+    ),
+    "minItems": (lambda n: _typed(n, "array"), lambda n, rng: n.__setitem__("minItems", rng.randint(1, 3))),
+}
+
+
+def _mutate_schema(schema: dict[str, Any], edit: str, rng: random.Random) -> dict[str, Any] | None:
+    """One edit a schema author might make, at a random place it applies to, in a copy of the schema."""
+    applies, apply = _EDITS[edit]
+    out = copy.deepcopy(schema)
+    nodes = [n for n in _schema_nodes({k: v for k, v in out.items() if k != "examples"}, []) if applies(n)]
+    if not nodes:
+        return None
+    apply(rng.choice(nodes), rng)
+    return out
+
+
+def test_verdicts_hold_on_mutated_catalogue_schemas(catalogue_copy: Path):
+    """Random edits of shipped message schemas: a compatible verdict must never meet a counter-example.
+
+    The documents are each schema's examples and mutations of them (wrong types, missing fields, ...);
+    whenever the engine says compatible, every one the writer accepts must pass the reader too.
+    """
+    rng = random.Random(20260314)
+    schemas = catalogue_copy / "schemas"
+    files = [p for p in sorted(schemas.glob("*/v1.json")) if "examples" in json.loads(p.read_text("utf-8"))]
+    shared = [json.loads(p.read_text("utf-8")) for p in schemas.glob("*/*.json")]
+    breaking = compatible = 0
+    witnessed = 0
+    for i in range(40):
+        path = rng.choice(files)
+        old = json.loads(path.read_text("utf-8"))
+        new = _mutate_schema(old, list(_EDITS)[i % len(_EDITS)], rng)
+        if new is None:
+            continue
+        new["$id"] = old["$id"].replace("/v1.json", "/v9.json")
+        try:
+            jsonschema.Draft202012Validator.check_schema(new)
+        except jsonschema.SchemaError:
+            continue  # e.g. a type the edit made invalid
+        _write(path.parent / "v9.json", new)
+        registry = referencing.Registry().with_resources(
+            (doc["$id"], referencing.jsonschema.DRAFT202012.create_resource(doc)) for doc in [*shared, new]
+        )
+        checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+        validators = {
+            side: jsonschema.Draft202012Validator(schema, registry=registry, format_checker=checker)
+            for side, schema in (("old", old), ("new", new))
+        }
+        docs = [*old["examples"], *(m for e in old["examples"] for _, m in sample_mutations(e, 15, rng))]
+        for item in check(str(path), str(path.parent / "v9.json"), mode="full").checks:
+            writer, reader = ("old", "new") if item.direction == "backward" else ("new", "old")
+            accepted = [d for d in docs if validators[writer].is_valid(d)]
+            if item.compatible:
+                compatible += 1
+                for doc in accepted:
+                    assert validators[reader].is_valid(doc), (path.parent.name, item.direction, item.changes)
+            else:
+                breaking += 1
+                witnessed += any(not validators[reader].is_valid(d) for d in accepted)
+    # The edits exercised both verdicts, and some breaking ones met a document that proves them (the
+    # others change an `if`, or need a document the random mutations did not make).
+    assert compatible >= 10 and breaking >= 10 and witnessed >= 5, (compatible, breaking, witnessed)
