@@ -6,7 +6,10 @@ order_id, so a resubmitted order is never found and becomes a second case (two v
 
 from __future__ import annotations
 
-from providers.field_monitoring.service import Case, FieldMonitoringService
+from typing import Any
+
+from providers.field_monitoring.orders_inbox import Decision
+from providers.field_monitoring.service import FieldMonitoringService
 from providers.field_monitoring.wiring import create
 
 PROVIDER = "field-monitoring-service"
@@ -16,8 +19,10 @@ MESSAGE = "case-status-returned"
 
 
 class NoDuplicateCheck(FieldMonitoringService):
-    def already_held(self, order_id: str) -> Case | None:
-        return next((c for c in self.cases.values() if c.case_id == order_id), None)  # never matches
+    def decide(self, message: dict[str, Any]) -> Decision:
+        order_id = str((message.get("additionalInformation") or {}).get("order_id")).lower()
+        self.inbox.orders.pop(order_id, None)  # the lookup by case reference never finds the held order
+        return super().decide(message)
 
 
 supplier = create(NoDuplicateCheck())

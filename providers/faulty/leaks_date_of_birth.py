@@ -27,7 +27,7 @@ class IdentityCheckLeak(Publisher):
         body = out.edited()
         info = body["additionalInformation"]
         case = next((c for c in service.cases.values() if c.case_id == info.get("caseId")), None)
-        born = (case.order.get("device_wearer") or {}).get("date_of_birth") if case else None
+        born = case.held.device_wearer.get("date_of_birth") if case and case.held else None
         info["date_of_birth"] = born or "1990-01-01"
         return out.with_body(body)
 

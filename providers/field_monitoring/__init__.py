@@ -1,8 +1,8 @@
 """The reference Field Monitoring Service (FMS) supplier.
 
-`providers.field_monitoring:app` is the FastStream app; the domain logic is in `service` (plain Python)
-and the curfew arithmetic in `curfew`. The app is built on first access, so importing the service for
-unit tests builds no broker.
+`providers.field_monitoring:app` is the FastStream app (`wiring`); the domain logic is in `service`
+(plain Python), which keeps orders in `orders_inbox.OrdersInbox` and does curfew arithmetic in `curfew`.
+The app is built on first access, so importing the service for unit tests builds no broker.
 """
 
 from __future__ import annotations

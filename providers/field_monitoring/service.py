@@ -4,12 +4,14 @@ Every public `on_*` method takes one received message (a dict) and returns the m
 (`Outgoing`), so the behaviour is unit-tested directly and the FastStream wiring stays trivial.
 
 What it does (contracts/states/field-monitoring-service.yaml sets these situations up on the bus):
-- order-submitted: open a case (case-created, orderId = order_id), then approve it, or reject it when the
-  order needs equipment at an address and the wearer has no usable one (section `other`); a second order
-  with an order_id already held is rejected as `duplicate_submission`. A redelivery of the very same
-  message (same eventId, EM's de-duplication id) is ignored, not rejected.
-- order-varied / order-ended: apply the change; an ended order with equipment fitted waits for the
-  removal visit, otherwise monitoring ends at once (monitoring-ended).
+- order-submitted: the orders inbox (orders_inbox.OrdersInbox) reads and decides; the FMS opens a case
+  (case-created, orderId = order_id) and reports the decision: approved, or rejected when equipment must
+  be fitted and the wearer has no usable address (section `other`). A second order with an order_id
+  already held is rejected as `duplicate_submission` against the case that holds it, and opens none. A
+  redelivery of the very same message (same eventId, EM's de-duplication id) is ignored, not rejected;
+  an order the inbox cannot read at all is logged and dropped.
+- order-varied / order-ended: the inbox applies the change; an ended order with equipment fitted waits for
+  the removal visit, otherwise monitoring ends at once (monitoring-ended).
 - simulated field visits: visit-completed, then equipment-installed (and status installed) or
   equipment-removed (and monitoring-ended once the order has ended and nothing is left fitted).
 - simulated telemetry: a home-unit absence inside the order's curfew timetable is a curfew violation;
@@ -33,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from providers.field_monitoring import curfew
+from providers.field_monitoring.orders_inbox import Decision, HeldOrder, InvalidOrder, OrdersInbox, UnknownOrder
 from providers.messages import (
     Outgoing,
     event,
@@ -45,8 +48,6 @@ from providers.messages import (
 
 SOURCE = "field-monitoring-service"
 DEFAULT_DEVICE_CLASS = "GPS monitoring device"
-# Conditions that need a field officer to install equipment at the wearer's address.
-ADDRESS_NEEDED = ("Curfew with EM", "Location Monitoring (Fitted Device)", "AAMR", "AML")
 END_REASONS = {"SR21": "order revoked", "SR11": "devices removed (bail)"}
 SERIAL_PREFIX = {
     "GPS monitoring device": "TST-GPS",
@@ -98,7 +99,8 @@ class Violation:
 class Case:
     case_id: str
     order_id: str
-    order: dict[str, Any]
+    held: HeldOrder | None
+    """The order as the orders inbox holds it (None when the order was rejected)."""
     person_reference: dict[str, Any] | None
     submitted_event_id: str | None
     wearer_id: str
@@ -128,7 +130,9 @@ class FieldMonitoringService:
     def __init__(self, clock: Clock | None = None, new_id: Callable[[], str] = new_sys_id) -> None:
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.new_id = new_id
+        self.inbox = OrdersInbox()
         self.cases: dict[str, Case] = {}
+        """By MoJ order id (lower case, as the inbox keys orders)."""
         self.by_device: dict[int, Case] = {}
         self.by_identifier: dict[str, Case] = {}
         self.parked: dict[str, list[tuple[Handler, dict[str, Any]]]] = {}
@@ -136,25 +140,29 @@ class FieldMonitoringService:
 
     # -- orders --------------------------------------------------------------------------------
     def on_order_submitted(self, message: dict[str, Any]) -> list[Outgoing]:
-        order = _payload(message)
-        order_id = order.get("order_id")
-        if not isinstance(order_id, str):
-            log.warning("order-submitted without an order_id: ignored")
+        existing = self.already_held(str(_payload(message).get("order_id")))
+        if existing is not None and message.get("eventId") and message.get("eventId") == existing.submitted_event_id:
+            return []  # the same message delivered again: at-least-once delivery, not a new order
+        try:
+            decision = self.decide(message)
+        except InvalidOrder as exc:
+            log.warning("order-submitted not usable: %s", exc)
             return []
-        existing = self.already_held(order_id)
-        if existing is not None:
-            if message.get("eventId") and message.get("eventId") == existing.submitted_event_id:
-                return []  # the same message delivered again: at-least-once delivery, not a new order
-            return [self._rejected_duplicate(existing)]
+        duplicate = any(r.get("section") == "duplicate_submission" for r in decision.reasons)
+        if existing is not None and duplicate:
+            return [self._status(existing, "rejected", list(decision.reasons), keep=True)]
+        held = self.inbox.orders.get(decision.order_id) if decision.accepted else None
         case = Case(
             case_id=self.new_id(),
-            order_id=order_id,
-            order=order,
+            order_id=str(_payload(message)["order_id"]),
+            held=held,
             person_reference=person_reference_of(message),
             submitted_event_id=message.get("eventId"),
             wearer_id=self.new_id(),
         )
-        self.cases[order_id] = case
+        self.cases[decision.order_id] = case
+        if held is not None:
+            self.inbox.attach_case(decision.order_id, case.case_id)
         for value in identifier_values(case.person_reference):
             self.by_identifier[value] = case
         now = self.clock()
@@ -170,67 +178,49 @@ class FieldMonitoringService:
                 },
                 now,
                 "Case opened for the order",
-            )
+            ),
+            self._status(case, decision.status, list(decision.reasons)),
         ]
-        problem = self.address_problem(order)
-        if problem:
-            outs.append(self._status(case, "rejected", [{"section": "other", "details": problem}]))
-        else:
-            outs.append(self._status(case, "approved"))
-        return outs + self._replay(order_id)
+        return outs + self._replay(decision.order_id)
 
     def already_held(self, order_id: str) -> Case | None:
-        """The case already opened for this order id, if any (duplicate detection)."""
-        return self.cases.get(order_id)
+        """The case already opened for this order id, if any."""
+        return self.cases.get(order_id.lower())
 
-    def _rejected_duplicate(self, case: Case) -> Outgoing:
-        details = f"Order {case.order_id} was already submitted and is held as case {case.case_id}."
-        return self._status(case, "rejected", [{"section": "duplicate_submission", "details": details}], keep=True)
-
-    @staticmethod
-    def address_problem(order: dict[str, Any]) -> str | None:
-        """Why the order cannot be fulfilled at the wearer's address, or None when it can."""
-        conditions = [
-            c.get("condition")
-            for c in (order.get("monitoring_order") or {}).get("enforceable_condition") or []
-            if isinstance(c, dict)
-        ]
-        needing = [c for c in conditions if c in ADDRESS_NEEDED]
-        if not needing:
-            return None
-        wearer = order.get("device_wearer") or {}
-        if wearer.get("no_fixed_address") == "true":
-            return (
-                f"No usable address: the device wearer has no fixed address, and the condition "
-                f"'{needing[0]}' needs equipment installed at an address. Send a variation with the address."
-            )
-        if not wearer.get("address_1") or not wearer.get("address_post_code"):
-            return (
-                f"No usable address: address_1 or address_post_code is missing, and the condition "
-                f"'{needing[0]}' needs equipment installed at an address."
-            )
-        return None
+    def decide(self, message: dict[str, Any]) -> Decision:
+        """The orders inbox's decision on a new order: approved and held, or rejected with reasons
+        (duplicate_submission; other, when equipment must be fitted and there is no usable address)."""
+        return self.inbox.accept(message)
 
     def on_order_varied(self, message: dict[str, Any]) -> list[Outgoing]:
         variation = _payload(message)
-        case = self.cases.get(str(variation.get("order_id")))
+        case = self.already_held(str(variation.get("order_id")))
         if case is None:
             return self._park(variation.get("order_id"), self.on_order_varied, message)
-        for part in ("device_wearer", "monitoring_order", "curfew", "zones", "parties"):
-            if isinstance(variation.get(part), dict):
-                case.order[part] = variation[part]
-        if self.address_problem(case.order):
-            return [self._status(case, "rejected", [{"section": "other", "details": self.address_problem(case.order)}])]
+        if case.held is None:
+            log.info("variation of order %s ignored: the order was rejected", case.order_id)
+            return []
+        try:
+            self.inbox.apply_variation(message)
+        except (InvalidOrder, UnknownOrder) as exc:
+            log.warning("order-varied not applied: %s", exc)
+            return []
         status = "scheduled" if variation.get("service_request_type") in ("SR04", "SR05") else "approved"
         return [self._status(case, status)]
 
     def on_order_ended(self, message: dict[str, Any]) -> list[Outgoing]:
         ending = _payload(message)
-        case = self.cases.get(str(ending.get("order_id")))
+        case = self.already_held(str(ending.get("order_id")))
         if case is None:
             return self._park(ending.get("order_id"), self.on_order_ended, message)
         if case.ended:
             return []
+        if case.held is not None:
+            try:
+                self.inbox.end_order(message)
+            except (InvalidOrder, UnknownOrder) as exc:
+                log.warning("order-ended not applied: %s", exc)
+                return []
         case.ended = True
         case.end_reason = END_REASONS.get(str(ending.get("service_request_type")), "order ended")
         if case.devices:
@@ -240,7 +230,7 @@ class FieldMonitoringService:
     # -- field visits ----------------------------------------------------------------------------
     def on_field_visit(self, message: dict[str, Any]) -> list[Outgoing]:
         visit = _payload(message)
-        case = self.cases.get(str(visit.get("order_id")))
+        case = self.already_held(str(visit.get("order_id")))
         if case is None:
             return self._park(visit.get("order_id"), self.on_field_visit, message)
         if case.status == "rejected" or case.closed:
@@ -348,7 +338,7 @@ class FieldMonitoringService:
     ) -> Case | None:
         if device_id is not None and device_id in self.by_device:
             return self.by_device[device_id]
-        case = self.cases.get(str(telemetry.get("order_id")))
+        case = self.already_held(str(telemetry.get("order_id")))
         if case is not None and case.devices:
             return case
         for value in identifier_values(person_reference_of(message)):
@@ -359,7 +349,7 @@ class FieldMonitoringService:
 
     def _absence(self, case: Case, telemetry: dict[str, Any], start: datetime) -> list[Outgoing]:
         minutes = _int(telemetry.get("minutes")) or 0
-        timetable = case.order.get("curfew")
+        timetable = case.held.curfew if case.held is not None else None
         if minutes <= 0 or not isinstance(timetable, dict):
             return []
         location = str(telemetry.get("location") or "primary")
@@ -407,7 +397,7 @@ class FieldMonitoringService:
     # -- contact with the wearer -----------------------------------------------------------------
     def on_wearer_contact(self, message: dict[str, Any]) -> list[Outgoing]:
         contact = _payload(message)
-        case = self.cases.get(str(contact.get("order_id")))
+        case = self.already_held(str(contact.get("order_id")))
         if case is None:
             return self._park(contact.get("order_id"), self.on_wearer_contact, message)
         category = contact.get("category")
@@ -512,13 +502,13 @@ class FieldMonitoringService:
         if not isinstance(key, str):
             log.warning("%s names no order or device: ignored", handler.__name__)
             return []
-        held = self.parked.setdefault(key, [])
+        held = self.parked.setdefault(key.lower(), [])
         if len(held) < MAX_PARKED:
             held.append((handler, message))
         return []
 
     def _replay(self, key: str) -> list[Outgoing]:
         outs: list[Outgoing] = []
-        for handler, message in self.parked.pop(key, []):
+        for handler, message in self.parked.pop(key.lower(), []):
             outs.extend(handler(message))
         return outs

@@ -31,6 +31,14 @@ def sim(message: str, index: int = 0, **changes: Any) -> dict[str, Any]:
     return seal(body)
 
 
+def command(message: str, index: int = 0) -> dict[str, Any]:
+    """An order-varied or order-ended example without the example's case_id (the harness cannot know ours)."""
+    body = example(message, index)
+    body["additionalInformation"].pop("case_id", None)
+    body.pop("eventId")
+    return seal(body)
+
+
 def fitted(fms: FieldMonitoringService) -> None:
     fms.on_order_submitted(example("order-submitted"))
     fms.on_field_visit(sim("sim-field-visit"))
@@ -47,7 +55,7 @@ def test_every_message_is_valid_and_carries_the_order() -> None:
     outs += fms.on_device_telemetry(sim("sim-device-telemetry", 1))
     outs += fms.on_wearer_contact(sim("sim-wearer-contact"))
     outs += fms.on_device_telemetry(sim("sim-device-telemetry", 4))
-    outs += fms.on_order_ended(example("order-ended"))
+    outs += fms.on_order_ended(command("order-ended"))
     outs += fms.on_field_visit(sim("sim-field-visit", 1))
     assert names(outs) == [
         "case-created",
@@ -96,18 +104,43 @@ def test_redelivery_is_ignored_but_a_resubmission_is_rejected() -> None:
     assert fms.cases[ORDER_ID].status == "approved"  # the held case keeps its own status
 
 
+def status_of(fms: FieldMonitoringService, order: dict[str, Any]) -> dict[str, Any]:
+    outs = fms.on_order_submitted(order)
+    assert names(outs) == ["case-created", "case-status-returned"]
+    assert validate(outs[1].body) == []
+    return outs[1].body["additionalInformation"]
+
+
 def test_address_is_needed_only_for_equipment_at_an_address() -> None:
-    no_address_non_fitted = example("order-submitted", 1)["additionalInformation"]
-    assert FieldMonitoringService.address_problem(no_address_non_fitted) is None
-    no_address_fitted = dict(no_address_non_fitted)
-    no_address_fitted["monitoring_order"] = {
-        **no_address_non_fitted["monitoring_order"],
-        "enforceable_condition": [{"condition": "AML", "start_date": "2026-05-10 10:00:00"}],
-    }
-    assert "no fixed address" in (FieldMonitoringService.address_problem(no_address_fitted) or "")
-    missing_lines = example("order-submitted")["additionalInformation"]
-    del missing_lines["device_wearer"]["address_1"]
-    assert "address_1" in (FieldMonitoringService.address_problem(missing_lines) or "")
+    non_fitted = example("order-submitted", 1)  # Home Office, no fixed address, non-fitted device
+    assert status_of(service(), non_fitted)["status"] == "approved"
+    fitted_alcohol = example("order-submitted", 1)
+    fitted_alcohol["additionalInformation"]["monitoring_order"]["enforceable_condition"][0]["condition"] = "AML"
+    rejected = status_of(service(), fitted_alcohol)
+    assert (rejected["status"], rejected["reasons"][0]["section"]) == ("rejected", "other")
+    assert rejected["reasons"][0]["details"]
+    no_lines = example("order-submitted")
+    del no_lines["additionalInformation"]["device_wearer"]["address_1"]
+    assert status_of(service(), no_lines)["status"] == "rejected"
+
+
+def test_unreadable_order_opens_no_case() -> None:
+    fms = service()
+    order = example("order-submitted")
+    del order["additionalInformation"]["parties"]
+    assert fms.on_order_submitted(order) == []
+    assert fms.cases == {}
+
+
+def test_resubmission_of_a_rejected_order_opens_a_new_case() -> None:
+    fms = service()
+    order = example("order-submitted")
+    order["additionalInformation"]["device_wearer"]["no_fixed_address"] = "true"
+    first = status_of(fms, order)
+    corrected = seal({k: v for k, v in example("order-submitted").items() if k != "eventId"} | {"description": "x"})
+    second = status_of(fms, corrected)
+    assert (first["status"], second["status"]) == ("rejected", "approved")
+    assert first["caseId"] != second["caseId"]
 
 
 def test_rejected_case_gets_no_visits() -> None:
@@ -166,9 +199,9 @@ def test_install_without_a_device_id_takes_one_from_stock() -> None:
 def test_order_ended_with_equipment_waits_for_removal() -> None:
     fms = service()
     fitted(fms)
-    (status,) = fms.on_order_ended(example("order-ended"))
+    (status,) = fms.on_order_ended(command("order-ended"))
     assert status.body["additionalInformation"]["status"] == "scheduled"
-    assert fms.on_order_ended(example("order-ended")) == []
+    assert fms.on_order_ended(command("order-ended")) == []
     outs = fms.on_field_visit(sim("sim-field-visit", 1))
     assert names(outs) == ["visit-completed", "equipment-removed", "monitoring-ended"]
     assert outs[-1].body["additionalInformation"]["reason"] == "order revoked"
@@ -177,7 +210,7 @@ def test_order_ended_with_equipment_waits_for_removal() -> None:
 def test_bail_removal_reason() -> None:
     fms = service()
     fms.on_order_submitted(example("order-submitted"))
-    ending = example("order-ended")
+    ending = command("order-ended")
     ending["additionalInformation"]["service_request_type"] = "SR11"
     (ended,) = fms.on_order_ended(ending)
     assert ended.body["additionalInformation"]["reason"] == "devices removed (bail)"
@@ -233,7 +266,7 @@ def test_absence_in_winter_uses_greenwich_time() -> None:
 def test_curfew_hours_variation_changes_what_counts() -> None:
     fms = service()
     fitted(fms)
-    (status,) = fms.on_order_varied(example("order-varied"))  # weekday curfew now starts at 20:00
+    (status,) = fms.on_order_varied(command("order-varied"))  # weekday curfew now starts at 20:00
     assert status.body["additionalInformation"]["status"] == "approved"
     # Thursday 2026-06-18, 19:10-19:40 London: inside the old curfew, outside the new one
     assert fms.on_device_telemetry(absence("2026-06-18T18:10:00Z", 30)) == []
@@ -242,7 +275,7 @@ def test_curfew_hours_variation_changes_what_counts() -> None:
 def test_address_variation_books_a_visit() -> None:
     fms = service()
     fms.on_order_submitted(example("order-submitted"))
-    (status,) = fms.on_order_varied(example("order-varied", 1))
+    (status,) = fms.on_order_varied(command("order-varied", 1))
     assert status.body["additionalInformation"]["status"] == "scheduled"
 
 
