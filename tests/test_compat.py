@@ -25,6 +25,7 @@ import yaml
 from harness.errors import UnusableInput
 from harness.evolve.codes import CODES
 from harness.evolve.compat import check, compare
+from harness.evolve.load import versions_in
 from harness.schemas.mutate import sample_mutations
 from tests.helpers import em
 
@@ -562,3 +563,10 @@ def test_verdicts_hold_on_mutated_catalogue_schemas(catalogue_copy: Path):
     # The edits exercised both verdicts, and some breaking ones met a document that proves them (the
     # others change an `if`, or need a document the random mutations did not make).
     assert compatible >= 10 and breaking >= 10 and witnessed >= 5, (compatible, breaking, witnessed)
+
+
+def test_versions_sort_by_number_not_by_name(tmp_path: Path):
+    folder = _versions(tmp_path / "msg", *[OPEN_A] * 10)
+    (folder / "notes.json").write_text("{}", "utf-8")  # not a version file: ignored
+    assert [p.name for p in versions_in(folder)] == [f"v{i}.json" for i in range(1, 11)]
+    assert check(str(folder)).pairs == [(str(folder / "v9.json"), str(folder / "v10.json"))]
