@@ -49,7 +49,12 @@ def verify(provider: str, app: str) -> RunFinished:
 
 
 @pytest.mark.parametrize(
-    ("provider", "app"), [(FMS, "providers.field_monitoring:app"), (MDSS, "providers.monitoring_data:app")]
+    ("provider", "app"),
+    [
+        (FMS, "providers.field_monitoring:app"),
+        (MDSS, "providers.monitoring_data:app"),
+        ("cemo", "consumers.cemo.publisher:app"),
+    ],
 )
 def test_reference_supplier_passes_every_interaction(provider: str, app: str) -> None:
     finished = verify(provider, app)
