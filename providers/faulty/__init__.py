@@ -1,8 +1,10 @@
 """Deliberately faulty suppliers: the reference FMS or MDSS with exactly one realistic bug each.
 
 Every module exposes `app` (a FastStream app), `PROVIDER` (the system it pretends to be), `CAUGHT_BY`
-(the command that must catch it), `CAUGHT_IN` (the provider state whose interactions expose it) and
-`MESSAGE` (the message type the bug is in); its docstring names the bug. They are built by reusing the
+(the command that must catch it), `CAUGHT_IN` (the provider state whose interactions expose it),
+`MESSAGE` (the message type the bug is in), and `EXPECTED_INTERACTION` / `EXPECTED_FIELD` (a pact
+interaction that fails, "<consumer> / <description>", and what its FAIL line names); its docstring names
+the bug. They are built by reusing the
 reference supplier with one publisher hook or one service method changed, never by copying it, so the
 reference and the faulty variant differ by exactly the bug. `em-harness verify --provider <PROVIDER>
 --supplier-app providers.faulty.<module>:app` must fail for each of them.

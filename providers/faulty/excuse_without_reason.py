@@ -15,6 +15,9 @@ PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "a curfew violation has been excused"
 MESSAGE = "violation-updated"
+# The pact interaction whose FAIL line names the bug, and what that line names.
+EXPECTED_INTERACTION = "probation-alerts / a curfew violation updated as closed with a reasonable excuse"
+EXPECTED_FIELD = "outcome_reason"
 
 
 class WorkNoteOnly(Publisher):

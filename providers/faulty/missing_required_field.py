@@ -14,6 +14,9 @@ PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "an order has been submitted"
 MESSAGE = "case-created"
+# The pact interaction whose FAIL line names the bug, and what that line names.
+EXPECTED_INTERACTION = "cemo / a case created for a new order"
+EXPECTED_FIELD = "createdAt"
 
 
 class NoCreatedAt(Publisher):

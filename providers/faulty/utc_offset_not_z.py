@@ -16,6 +16,9 @@ PROVIDER = "monitoring-data-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "a device has been activated"
 MESSAGE = "device-activated"
+# The pact interaction whose FAIL line names the bug, and what that line names.
+EXPECTED_INTERACTION = "em-compliance / a GPS monitoring device activated"
+EXPECTED_FIELD = "device_activation_date"
 
 
 class LocalOffset(Publisher):

@@ -15,6 +15,9 @@ PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "a device has been fitted"
 MESSAGE = "equipment-installed"
+# The pact interaction whose FAIL line names the bug, and what that line names.
+EXPECTED_INTERACTION = "cemo / a GPS monitoring device installed"
+EXPECTED_FIELD = "electronic-monitoring.equipment-fitted"
 WRONG_ADDRESS = "electronic-monitoring.equipment-fitted"
 
 

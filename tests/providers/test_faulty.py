@@ -45,6 +45,7 @@ def test_faulty_module_declares_itself(name: str) -> None:
     assert module.CAUGHT_IN in STATES[module.PROVIDER].states
     assert module.__doc__ and len(module.__doc__.split()) > 15
     assert hasattr(module.app, "broker")
+    assert " / " in module.EXPECTED_INTERACTION and module.EXPECTED_FIELD
 
 
 @pytest.mark.parametrize("name", [m for m in MODULES if m != "late_reply"])
