@@ -104,11 +104,27 @@ def compat(
         bool, typer.Option("--lenient", help="Allow adding and removing optional properties in any content model.")
     ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    consumers: Annotated[
+        bool,
+        typer.Option(
+            "--consumers",
+            help="Also report which consumer pacts (and flows) of OLD's message break under NEW. The exit code is "
+            "then the consumers' verdict: 1 only when a current consumer breaks; a breaking change no current "
+            "consumer depends on is listed as 'safe for current consumers' and exits 0.",
+        ),
+    ] = False,
+    root: RootOption = None,
 ) -> None:
-    """Schema evolution check: each change with a code and a JSON pointer (exit 0 compatible, 1 breaking, 2 error)."""
+    """Schema evolution check: each change with a code and a JSON pointer (exit 0 compatible, 1 breaking, 2 error).
+
+    With --consumers: exit 1 only when a current consumer breaks (its example no longer validates, it expects
+    a field NEW no longer declares, or a matching rule sits on a removed or retyped place); 0 otherwise.
+    """
     from harness.evolve.render import run_compat
 
-    raise typer.Exit(run_compat(old, new, mode=mode, lenient=lenient, json_out=json_out))
+    raise typer.Exit(
+        run_compat(old, new, mode=mode, lenient=lenient, json_out=json_out, consumers=consumers, root=root)
+    )
 
 
 def main() -> None:

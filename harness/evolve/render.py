@@ -8,16 +8,22 @@ Plain output, one block per check:
 
 The pointer is `#/json/pointer` into the schema named before it (new or old), or
 `other.json#/pointer` for a place in a file reached by `$ref`.
+
+With `--consumers` a consumer-impact block follows (see `impact.py`): each current consumer of OLD's
+message with what breaks, interaction by interaction, then each breaking change with the message
+paths it lands on and its label; the last line is the consumers' verdict.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import typer
 
 from harness.evolve.compat import CompatResult, check
+from harness.evolve.impact import Impact
 
 
 def render_text(result: CompatResult) -> str:
@@ -48,8 +54,73 @@ def render_text(result: CompatResult) -> str:
     return "\n".join(lines)
 
 
-def render_json(result: CompatResult) -> str:
-    return json.dumps(result.to_dict(), indent=2)
+def render_json(result: CompatResult, impacts: list[Impact] | None = None) -> str:
+    out = result.to_dict()
+    if impacts is not None:
+        out["consumers"] = {
+            "breaks": any(i.broken for i in impacts),
+            "impacts": [i.to_dict() for i in impacts],
+        }
+    return json.dumps(out, indent=2)
+
+
+def impact_lines(impact: Impact, indent: str = "") -> list[str]:
+    """One consumer-impact block: consumers with what breaks, then the changes with their labels."""
+    pacts = sum(c.kind == "pact" for c in impact.consumers)
+    flows = len(impact.consumers) - pacts
+    count = sum(len(c.interactions) for c in impact.consumers if c.kind == "pact")
+    lines = [
+        f"{indent}consumers of {impact.event_type} v{impact.version}: "
+        f"{pacts} pact{'s' if pacts != 1 else ''} ({count} interaction{'s' if count != 1 else ''}), "
+        f"{flows} flow{'s' if flows != 1 else ''}"
+    ]
+    for c in impact.consumers:
+        who = f"{c.consumer} <- {c.provider}" if c.kind == "pact" else f"flow {c.consumer}"
+        if not c.broken:
+            n = len(c.interactions)
+            lines.append(f"{indent}  holds   {who}  {c.file}  ({n} interaction{'s' if n != 1 else ''}, all hold)")
+            continue
+        lines.append(f"{indent}  BREAKS  {who}  {c.file}")
+        for i in c.interactions:
+            if not i.breaks:
+                continue
+            lines.append(f"{indent}    {i.description!r}")
+            for b in i.breaks:
+                lines.append(f"{indent}      {b.path}  {b.problem}  (at {b.pointer})")
+    if impact.changes:
+        lines.append(f"{indent}  changes:")
+        width = max(len(c.change.code) for c in impact.changes)
+        for c in impact.changes:
+            where = ", ".join(c.paths) or "-"
+            who = f": {', '.join(c.consumers)}" if c.consumers else ""
+            lines.append(
+                f"{indent}    {c.direction:<8}  {c.change.code:<{width}}  {c.change.side} {c.change.pointer}"
+                f"  {where}  {c.label}{who}"
+            )
+    return lines
+
+
+def consumers_verdict(impacts: list[Impact]) -> str:
+    """The last line of `compat --consumers`: who breaks, else what the breaking changes are to consumers."""
+    broken = sorted({c.consumer for i in impacts for c in i.broken_consumers})
+    if broken:
+        plural = "s" if len(broken) != 1 else ""
+        return f"consumers: BREAKING: {len(broken)} current consumer{plural} break ({', '.join(broken)})"
+    counts: dict[str, int] = {}
+    for i in impacts:
+        for c in i.changes:
+            counts[c.status] = counts.get(c.status, 0) + 1
+    if not counts:
+        return "consumers: no current consumer breaks; no breaking change"
+    parts = [f"{counts[s]} {LABEL_SHORT[s]}" for s in ("safe", "used", "unmapped") if s in counts]
+    return "consumers: no current consumer breaks; breaking changes: " + ", ".join(parts)
+
+
+LABEL_SHORT = {
+    "safe": "safe for current consumers",
+    "used": "used by current consumers whose pacts still hold",
+    "unmapped": "not mapped to a message field",
+}
 
 
 def run_compat(
@@ -59,8 +130,27 @@ def run_compat(
     mode: str = "backward",
     lenient: bool = False,
     json_out: bool = False,
+    consumers: bool = False,
+    root: str | os.PathLike[str] | None = None,
 ) -> int:
-    """The `em-harness compat` command: print the result, return 0 compatible or 1 breaking."""
+    """The `em-harness compat` command: print the result, return 0 compatible or 1 breaking.
+
+    With `consumers`, the exit code is the consumers' verdict: 1 only when a current consumer breaks;
+    breaking changes no current consumer depends on are labelled "safe for current consumers" and pass.
+    """
     result = check(old, new, mode=mode, lenient=lenient)
-    typer.echo(render_json(result) if json_out else render_text(result))
-    return 0 if result.verdict else 1
+    if not consumers:
+        typer.echo(render_json(result) if json_out else render_text(result))
+        return 0 if result.verdict else 1
+    from harness.evolve.impact import impact_of_result
+
+    impacts = impact_of_result(result, root=None if root is None else Path(root))
+    if json_out:
+        typer.echo(render_json(result, impacts))
+    else:
+        lines = [render_text(result)]
+        for impact in impacts:
+            lines.extend(impact_lines(impact))
+        lines.append(consumers_verdict(impacts))
+        typer.echo("\n".join(lines))
+    return 1 if any(i.broken for i in impacts) else 0
