@@ -73,9 +73,19 @@ def test_shipped_document_has_zero_findings_with_its_schema_files(raw):
     assert validate_asyncapi(raw, base_dir=ASYNCAPI.parent) == []
 
 
+SIM = ["sim-device-telemetry", "sim-field-visit", "sim-wearer-contact", "sim-file-drop", "sim-order-request"]
+
+
 def test_shipped_document_loads_strictly():
     doc = load_asyncapi(ASYNCAPI, strict=True)
-    assert len(doc.messages) == len(TABLE) + 1
+    assert len(doc.messages) == len(TABLE) + 1 + len(SIM)  # + readiness + simulation channels
+
+
+def test_simulation_channels_are_the_harness_s_own(doc):
+    for folder in SIM:
+        message = doc.message(folder)
+        assert message.harness and message.event_type == f"em-harness.{folder}"
+        assert doc.producers_of(folder) == ["em-harness"]
 
 
 def test_every_message_of_the_table_is_in_the_catalogue(doc):
@@ -137,6 +147,7 @@ def test_messages_by_system(doc):
     assert doc.messages_sent_by("field-monitoring-service", include_harness=True)[-1] == "harnessReady"
     assert doc.systems() == sorted(
         {
+            "em-harness",
             "cemo",
             "field-monitoring-service",
             "monitoring-data-service",
@@ -165,8 +176,8 @@ def test_harness_ready_channel(doc):
     message = doc.messages["harnessReady"]
     assert message.harness and message.payload_ref is None and message.schema_path is None
     assert message.payload["required"] == ["provider", "pid", "subscribed"]
-    assert doc.producers_of("harnessReady") == ["field-monitoring-service", "monitoring-data-service"]
-    assert not any(m.harness for k, m in doc.messages.items() if k != "harnessReady")
+    assert sorted(doc.producers_of("harnessReady")) == ["cemo", "field-monitoring-service", "monitoring-data-service"]
+    assert not any(m.harness for m in doc.messages.values() if m.name in TABLE)
 
 
 def test_bindings_and_servers(doc):
@@ -300,7 +311,7 @@ def test_missing_payload_files_are_findings(tmp_path):
     target = tmp_path / "contracts" / "asyncapi.yaml"
     target.write_text(ASYNCAPI.read_text("utf-8"), "utf-8")
     found = validate_asyncapi(load_yaml(target), base_dir=target.parent)
-    assert len(found) == len(TABLE)
+    assert len(found) == len(TABLE) + len(SIM)
     assert all(f.pointer.endswith("/payload/$ref") and "no file" in f.message for f in found)
     assert load_asyncapi(target).messages["caseCreated"].schema_path == tmp_path / "schemas/case-created/v1.json"
     with pytest.raises(UnusableInput, match=r"asyncapi\.yaml:\d+: /components/messages/\w+/payload/\$ref: .*no file"):
@@ -309,12 +320,11 @@ def test_missing_payload_files_are_findings(tmp_path):
 
 def test_payload_schema_event_type_must_match_the_channel(tmp_path, raw):
     (tmp_path / "contracts").mkdir()
-    for folder in TABLE:
+    for folder in [*TABLE, *SIM]:
         schema_dir = tmp_path / "schemas" / folder
         schema_dir.mkdir(parents=True)
-        event_type = (
-            "electronic-monitoring.case-made" if folder == "case-created" else f"electronic-monitoring.{folder}"
-        )
+        prefix = "em-harness" if folder in SIM else "electronic-monitoring"
+        event_type = "electronic-monitoring.case-made" if folder == "case-created" else f"{prefix}.{folder}"
         (schema_dir / "v1.json").write_text(json.dumps({"x-event-type": event_type}), "utf-8")
     found = validate_asyncapi(raw, base_dir=tmp_path / "contracts")
     assert [(f.pointer, "x-event-type" in f.message) for f in found] == [
