@@ -6,10 +6,10 @@ import os
 
 os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
 
-import shutil  # noqa: E402
-from pathlib import Path  # noqa: E402
+import shutil
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -39,7 +39,9 @@ def test_invalid_schema_is_reported_with_file_line_and_pointer(catalogue_copy):
 
 def test_dangling_ref_is_reported(catalogue_copy):
     path = catalogue_copy / "schemas/case-status-returned/v1.json"
-    _edit_json(path, lambda d: d["$defs"]["payload"]["properties"]["caseId"].update({"$ref": "../common/v1.json#/$defs/nope"}))
+    _edit_json(
+        path, lambda d: d["$defs"]["payload"]["properties"]["caseId"].update({"$ref": "../common/v1.json#/$defs/nope"})
+    )
     result = em("lint", str(catalogue_copy))
     assert result.code == 1, result.text
     line = _line_of(path, "#/$defs/nope")
@@ -92,7 +94,10 @@ def test_schema_no_message_uses_is_reported(catalogue_copy):
     _edit_json(dest, bump)
     result = em("lint", str(catalogue_copy))
     assert result.code == 1
-    assert "schemas/case-status-returned/v2.json:1: /: no message in contracts/asyncapi.yaml uses this schema" in result.out
+    assert (
+        "schemas/case-status-returned/v2.json:1: /: no message in contracts/asyncapi.yaml uses this schema"
+        in result.out
+    )
     assert "v2.json" in result.out and "/examples: a message schema needs at least one complete example" in result.out
 
 
