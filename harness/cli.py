@@ -127,6 +127,33 @@ def compat(
     )
 
 
+@app.command("diff")
+def diff_command(
+    base: Annotated[str, typer.Option("--base", help="The git ref to compare with: a branch, tag or commit.")],
+    root: RootOption = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="backward | forward | full: what a changed existing version must keep.")
+    ] = "full",
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Count adding or removing an optional payload field as breaking (by default it is compatible: "
+            "providers may not send undeclared fields, so open payloads are closed in practice).",
+        ),
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """The catalogue at a git ref against the working tree, with consumer impact (exit 0 ok, 1 breaking, 2 error).
+
+    A changed existing schema version must be compatible in --mode (full) and break no current consumer pact;
+    a new version file is info; removed versions, channels, messages and changed channel addresses are breaking.
+    """
+    from harness.evolve.render import run_diff
+
+    raise typer.Exit(run_diff(base, root, mode=mode, lenient=not strict, json_out=json_out))
+
+
 def main() -> None:
     """Console entry point: every user-caused error becomes one line and exit code 2."""
     debug = os.environ.get("EM_HARNESS_DEBUG") == "1"

@@ -58,6 +58,8 @@ from harness.jsonfile import load_yaml
 from harness.schemas.registry import FORMAT_CHECKER
 
 MAX_DEPTH = 24  # message paths deeper than this are not indexed (recursive schemas stay finite)
+# Changes to annotations only: never what breaks a consumer.
+ANNOTATION_CODES = frozenset({"ID_CHANGED", "DESCRIPTION_CHANGED", "TITLE_CHANGED", "DEFAULT_CHANGED"})
 LABELS = {
     "breaks": "breaks current consumers",
     "used": "used by current consumers (their pacts still hold)",
@@ -692,7 +694,7 @@ def consumer_impact(
     # A break no breaking change explains (a removal --lenient allows, say): show the changes at its place.
     explained = {id(b) for _, b in breaks for c in labelled for p in c.steps if related(b.steps, p)}
     for direction, change, paths in placed:
-        if not change.compatible or change.code in _ANNOTATION_CODES:
+        if not change.compatible or change.code in ANNOTATION_CODES:
             continue
         if any(id(b) not in explained and related(b.steps, p) for _, b in breaks for p in paths):
             labelled.append(_label(direction, change, paths, consumers, breaks))
@@ -704,9 +706,6 @@ def consumer_impact(
         consumers=consumers,
         changes=labelled,
     )
-
-
-_ANNOTATION_CODES = frozenset({"ID_CHANGED", "DESCRIPTION_CHANGED", "TITLE_CHANGED", "DEFAULT_CHANGED"})
 
 
 def _paths_of(change: Change, old: Side, new: Side) -> list[tuple[Step, ...]]:

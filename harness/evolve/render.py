@@ -1,4 +1,4 @@
-"""Showing a compatibility result: plain lines for people and CI logs, or JSON for machines.
+"""Showing a compatibility or diff result: plain lines for people and CI logs, or JSON for machines.
 
 Plain output, one block per check:
 
@@ -23,7 +23,8 @@ from pathlib import Path
 import typer
 
 from harness.evolve.compat import CompatResult, check
-from harness.evolve.impact import Impact
+from harness.evolve.diff import LEVELS, DiffResult, diff
+from harness.evolve.impact import ANNOTATION_CODES, Impact
 
 
 def render_text(result: CompatResult) -> str:
@@ -154,3 +155,55 @@ def run_compat(
         lines.append(consumers_verdict(impacts))
         typer.echo("\n".join(lines))
     return 1 if any(i.broken for i in impacts) else 0
+
+
+# -- em-harness diff --------------------------------------------------------------------------
+_LEVEL_TAG = {"breaking": "BREAKING", "compatible": "compatible", "info": "info"}
+
+
+def render_diff_text(result: DiffResult) -> str:
+    """Plain lines grouped by area, breaking first within each; the summary line last."""
+    policy = result.mode + (", lenient" if result.lenient else ", strict")
+    lines = [f"diff: {result.base} ({result.commit[:12]}) -> working tree {result.root}  [schemas: {policy}]"]
+    order = {level: i for i, level in enumerate(LEVELS)}
+    for area in ("schemas", "asyncapi", "pacts", "flows"):
+        entries = sorted((e for e in result.entries if e.area == area), key=lambda e: order[e.level])
+        if not entries:
+            continue
+        lines.append(area)
+        width = max(len(e.subject) for e in entries)
+        for e in entries:
+            lines.append(f"  {_LEVEL_TAG[e.level]:<10}  {e.subject:<{width}}  {e.detail}")
+            if e.compat is not None and e.change == "changed" and e.level != "info":
+                for check_ in e.compat.checks:
+                    for change in check_.changes:
+                        shown = not change.compatible if e.level == "breaking" else change.code not in ANNOTATION_CODES
+                        if shown:
+                            lines.append(
+                                f"      {check_.direction:<8}  {change.code}  {change.side} {change.pointer}"
+                                f"  {change.description}"
+                            )
+            if e.impact is not None and e.level == "breaking":
+                lines.extend(impact_lines(e.impact, indent="      "))
+    if not result.entries:
+        lines.append("  (no changes in schemas/ or contracts/)")
+    counts = ", ".join(f"{result.count(level)} {level}" for level in LEVELS)
+    if result.breaking:
+        lines.append(f"diff: BREAKING: {counts} (against {result.base})")
+    else:
+        lines.append(f"diff: no breaking change: {counts} (against {result.base})")
+    return "\n".join(lines)
+
+
+def run_diff(
+    base: str,
+    root: str | os.PathLike[str] | None = None,
+    *,
+    mode: str = "full",
+    lenient: bool = True,
+    json_out: bool = False,
+) -> int:
+    """The `em-harness diff` command: print the differences, return 0 none breaking or 1 breaking."""
+    result = diff(base, root, mode=mode, lenient=lenient)
+    typer.echo(json.dumps(result.to_dict(), indent=2) if json_out else render_diff_text(result))
+    return 1 if result.breaking else 0
