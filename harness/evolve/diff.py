@@ -274,7 +274,7 @@ def diff_schemas(base: Catalogue, head: Catalogue, *, ref: str, mode: str, lenie
         through = sorted(k for k in set(before) | set(after) if k != rel and before.get(k) != after.get(k))
         own = before.get(rel) != after.get(rel)
         how = ("changed" if own else "unchanged") + (f"; reaches changed {', '.join(through)}" if through else "")
-        if not _is_message(new.root.contents) or not _is_message(old.root.contents):
+        if not _is_message(old.root.contents):
             if own:
                 entries.append(Entry("schemas", rel, "changed", "info", "shared schema changed; judged per message"))
             continue
