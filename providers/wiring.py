@@ -17,7 +17,7 @@ from typing import Any
 
 from faststream import FastStream
 
-from harness.bus.factory import broker_from_env, channel
+from harness.bus.factory import broker_from_env, channel, publish, subscriber
 from providers.messages import Outgoing
 
 READY_ADDRESS = "em-harness.ready"
@@ -49,7 +49,7 @@ class Publisher:
         return out
 
     async def send(self, out: Outgoing) -> None:
-        await self.broker.publish(out.body, self.address(out), headers=self.headers(out))
+        await publish(self.broker, out.body, self.address(out), self.headers(out))
 
     async def publish(self, outs: Iterable[Outgoing]) -> None:
         for out in outs:
@@ -62,7 +62,7 @@ class Publisher:
 
         async def run() -> None:
             await asyncio.sleep(delay)
-            await self.broker.publish(out.body, self.address(out), headers=self.headers(out))
+            await publish(self.broker, out.body, self.address(out), self.headers(out))
 
         task = asyncio.get_running_loop().create_task(run())
         self.background.add(task)
@@ -99,15 +99,16 @@ def build_supplier(
     for address, handler in routes(service).items():
         subject = channel(address)
         supplier.subscribed.append(subject)
-        broker.subscriber(subject)(_handler(provider, subject, handler, publisher))
+        subscriber(broker, subject, provider)(_handler(provider, subject, handler, publisher))
 
     @supplier.app.after_startup
     async def announce_ready() -> None:
         # A supplier run in its own process tells the harness it is subscribed (em-harness.ready).
-        await broker.publish(
+        await publish(
+            broker,
             {"provider": provider, "pid": os.getpid(), "subscribed": list(supplier.subscribed)},
             channel(READY_ADDRESS),
-            headers={"eventType": READY_ADDRESS, "content-type": "application/json"},
+            {"eventType": READY_ADDRESS, "content-type": "application/json"},
         )
 
     return supplier

@@ -10,38 +10,39 @@ from typing import Any
 from faststream import FastStream
 
 from consumers.cemo.service import CaseTracker
-from harness.bus.factory import broker_from_env, channel
+from harness.bus.factory import broker_from_env, channel, subscriber
 
 service = CaseTracker()
+SYSTEM = "cemo"
 broker = broker_from_env()
 
 
-@broker.subscriber(channel("electronic-monitoring.case-created"))
+@subscriber(broker, channel("electronic-monitoring.case-created"), SYSTEM)
 async def on_case_created(message: dict[str, Any]) -> None:
     service.case_created(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.case-status-returned"))
+@subscriber(broker, channel("electronic-monitoring.case-status-returned"), SYSTEM)
 async def on_case_status_returned(message: dict[str, Any]) -> None:
     service.case_status_returned(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.visit-completed"))
+@subscriber(broker, channel("electronic-monitoring.visit-completed"), SYSTEM)
 async def on_visit_completed(message: dict[str, Any]) -> None:
     service.visit_completed(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.equipment-installed"))
+@subscriber(broker, channel("electronic-monitoring.equipment-installed"), SYSTEM)
 async def on_equipment_installed(message: dict[str, Any]) -> None:
     service.equipment_installed(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.equipment-removed"))
+@subscriber(broker, channel("electronic-monitoring.equipment-removed"), SYSTEM)
 async def on_equipment_removed(message: dict[str, Any]) -> None:
     service.equipment_removed(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.monitoring-ended"))
+@subscriber(broker, channel("electronic-monitoring.monitoring-ended"), SYSTEM)
 async def on_monitoring_ended(message: dict[str, Any]) -> None:
     service.monitoring_ended(message)
 

@@ -10,13 +10,14 @@ from typing import Any
 from faststream import FastStream
 
 from consumers.crime_matching.service import PositionIndex
-from harness.bus.factory import broker_from_env, channel
+from harness.bus.factory import broker_from_env, channel, subscriber
 
 service = PositionIndex()
+SYSTEM = "crime-matching"
 broker = broker_from_env()
 
 
-@broker.subscriber(channel("electronic-monitoring.positions-reported"))
+@subscriber(broker, channel("electronic-monitoring.positions-reported"), SYSTEM)
 async def on_positions_reported(message: dict[str, Any]) -> None:
     service.positions_reported(message)
 

@@ -10,23 +10,24 @@ from typing import Any
 from faststream import FastStream
 
 from consumers.em_compliance.service import BatteryCompliance
-from harness.bus.factory import broker_from_env, channel
+from harness.bus.factory import broker_from_env, channel, subscriber
 
 service = BatteryCompliance()
+SYSTEM = "em-compliance"
 broker = broker_from_env()
 
 
-@broker.subscriber(channel("electronic-monitoring.device-activated"))
+@subscriber(broker, channel("electronic-monitoring.device-activated"), SYSTEM)
 async def on_device_activated(message: dict[str, Any]) -> None:
     service.device_activated(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.device-deactivated"))
+@subscriber(broker, channel("electronic-monitoring.device-deactivated"), SYSTEM)
 async def on_device_deactivated(message: dict[str, Any]) -> None:
     service.device_deactivated(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.device-event-reported"))
+@subscriber(broker, channel("electronic-monitoring.device-event-reported"), SYSTEM)
 async def on_device_event_reported(message: dict[str, Any]) -> None:
     service.device_event_reported(message)
 

@@ -10,28 +10,29 @@ from typing import Any
 from faststream import FastStream
 
 from consumers.em_data_insights.service import WearerTimelines
-from harness.bus.factory import broker_from_env, channel
+from harness.bus.factory import broker_from_env, channel, subscriber
 
 service = WearerTimelines()
+SYSTEM = "em-data-insights"
 broker = broker_from_env()
 
 
-@broker.subscriber(channel("electronic-monitoring.violation-raised"))
+@subscriber(broker, channel("electronic-monitoring.violation-raised"), SYSTEM)
 async def on_violation_raised(message: dict[str, Any]) -> None:
     service.violation_raised(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.violation-updated"))
+@subscriber(broker, channel("electronic-monitoring.violation-updated"), SYSTEM)
 async def on_violation_updated(message: dict[str, Any]) -> None:
     service.violation_updated(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.positions-reported"))
+@subscriber(broker, channel("electronic-monitoring.positions-reported"), SYSTEM)
 async def on_positions_reported(message: dict[str, Any]) -> None:
     service.positions_reported(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.device-event-reported"))
+@subscriber(broker, channel("electronic-monitoring.device-event-reported"), SYSTEM)
 async def on_device_event_reported(message: dict[str, Any]) -> None:
     service.device_event_reported(message)
 

@@ -10,9 +10,10 @@ from typing import Any
 from faststream import FastStream
 
 from consumers.em_datastore.service import SUPPLIER_EVENTS, EventStore
-from harness.bus.factory import broker_from_env, channel
+from harness.bus.factory import broker_from_env, channel, subscriber
 
 service = EventStore()
+SYSTEM = "em-datastore"
 broker = broker_from_env()
 
 
@@ -22,7 +23,7 @@ async def _store(message: dict[str, Any]) -> None:
 
 # The datastore takes every supplier message the same way: one subscriber per channel, one handler.
 for _event_type in SUPPLIER_EVENTS:
-    broker.subscriber(channel(_event_type))(_store)
+    subscriber(broker, channel(_event_type), SYSTEM)(_store)
 
 
 app = FastStream(broker)

@@ -10,23 +10,24 @@ from typing import Any
 from faststream import FastStream
 
 from consumers.probation_alerts.service import OfficerActions
-from harness.bus.factory import broker_from_env, channel
+from harness.bus.factory import broker_from_env, channel, subscriber
 
 service = OfficerActions()
+SYSTEM = "probation-alerts"
 broker = broker_from_env()
 
 
-@broker.subscriber(channel("electronic-monitoring.violation-raised"))
+@subscriber(broker, channel("electronic-monitoring.violation-raised"), SYSTEM)
 async def on_violation_raised(message: dict[str, Any]) -> None:
     service.violation_raised(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.violation-updated"))
+@subscriber(broker, channel("electronic-monitoring.violation-updated"), SYSTEM)
 async def on_violation_updated(message: dict[str, Any]) -> None:
     service.violation_updated(message)
 
 
-@broker.subscriber(channel("electronic-monitoring.alert-raised"))
+@subscriber(broker, channel("electronic-monitoring.alert-raised"), SYSTEM)
 async def on_alert_raised(message: dict[str, Any]) -> None:
     service.alert_raised(message)
 

@@ -16,6 +16,7 @@ from typing import Any
 from faststream import BaseMiddleware
 
 from harness.bus.base import Bus
+from harness.bus.factory import broker_kind, exchange, publish
 from harness.errors import HarnessError
 from harness.verify.events import Recorded
 
@@ -99,6 +100,17 @@ class InProcessBus(Bus):
         if not getattr(self.broker, "_em_harness_tapped", False):
             self.broker.add_middleware(_Tap)
             self.broker._em_harness_tapped = True
+            if broker_kind(self.broker) == "amqp":
+                # FastStream's in-memory RabbitMQ raises SubscriberNotFound for a routing key nobody
+                # consumes; a catch-all queue on the exchange stands for the MoJ side's subscribers.
+                from faststream.rabbit import RabbitQueue
+
+                queue = RabbitQueue("em-harness.tap", auto_delete=True, routing_key="#")
+
+                async def swallow(body: Any) -> None:
+                    return None
+
+                self.broker.subscriber(queue, exchange())(swallow)
 
     async def start(self) -> None:
         _ACTIVE.append(self)
@@ -109,7 +121,7 @@ class InProcessBus(Bus):
         rec = self.record(channel, headers, body, "stimulus")
         token = _stimulus_body.set(body)
         try:
-            await self._test.publish(body, channel, headers=headers)
+            await publish(self.broker, body, channel, headers)
         finally:
             _stimulus_body.reset(token)
         return rec

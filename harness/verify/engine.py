@@ -86,7 +86,9 @@ class VerifyEngine:
         return make_plan(self.project, self.provider).pact_paths
 
     def _make_bus(self) -> Bus:
-        if self.bus_url != "memory":
+        from harness.bus.factory import MEMORY, scheme_of
+
+        if scheme_of(self.bus_url) != MEMORY:
             raise HarnessError(f"--bus {self.bus_url!r}: only the in-process 'memory' bus is available in this build")
         if not self.supplier_app:
             raise HarnessError(
