@@ -62,10 +62,35 @@ def validate_stream(
 @app.command()
 def verify(
     provider: Annotated[str, typer.Option("--provider", help="The provider to verify, e.g. field-monitoring-service.")],
-    bus: Annotated[str, typer.Option("--bus", help="memory (default, in-process) or a broker URL.")] = "memory",
+    bus: Annotated[
+        str,
+        typer.Option(
+            "--bus",
+            help="memory (default, in-process), amqp://, nats://, redis://, kafka://, container:KIND.",
+        ),
+    ] = "memory",
     supplier_app: Annotated[
         str | None, typer.Option("--supplier-app", help="The supplier's FastStream app, MODULE:APP.")
     ] = None,
+    supplier_cmd: Annotated[
+        str | None,
+        typer.Option("--supplier-cmd", help="Start the supplier as a process (any language); needs a broker --bus."),
+    ] = None,
+    interaction: Annotated[
+        list[str] | None,
+        typer.Option("--interaction", help="Verify only interactions whose 'consumer / description' contains this."),
+    ] = None,
+    channel_prefix: Annotated[
+        str | None,
+        typer.Option(
+            "--channel-prefix",
+            help="Channel prefix on a broker (default: one per run when the harness starts the supplier).",
+        ),
+    ] = None,
+    connect_timeout: Annotated[float, typer.Option("--connect-timeout", help="Seconds to reach the broker.")] = 10.0,
+    ready_timeout: Annotated[
+        float, typer.Option("--ready-timeout", help="Seconds for a --supplier-cmd to announce it is ready.")
+    ] = 30.0,
     junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write everything recorded, as JSON, here.")] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
@@ -80,6 +105,11 @@ def verify(
             provider,
             bus=bus,
             supplier_app=supplier_app,
+            supplier_cmd=supplier_cmd,
+            only=interaction,
+            channel_prefix=channel_prefix,
+            connect_timeout=connect_timeout,
+            ready_timeout=ready_timeout,
             junit=junit,
             json_out=json_out,
             html_out=html_out,
@@ -154,9 +184,23 @@ def diff_command(
     raise typer.Exit(run_diff(base, root, mode=mode, lenient=not strict, json_out=json_out))
 
 
+def _quiet_libraries() -> None:
+    """Broker clients log their own connection errors and unclosed-resource warnings; the harness
+    reports the failure itself, in one line, so theirs would only repeat it as noise."""
+    import logging
+    import warnings
+
+    for name in ("aio_pika", "aiormq", "aiokafka", "nats", "redis", "faststream", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", category=ResourceWarning)
+    warnings.filterwarnings("ignore", message="Unclosed")
+
+
 def main() -> None:
     """Console entry point: every user-caused error becomes one line and exit code 2."""
     debug = os.environ.get("EM_HARNESS_DEBUG") == "1"
+    if not debug:
+        _quiet_libraries()
     try:
         # Call the click command directly: typer's own __call__ decorates exceptions, which fails on frozen ones.
         typer.main.get_command(app)(standalone_mode=True)

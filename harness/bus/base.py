@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.verify.events import Recorded
+
+
+class InfrastructureError(HarnessError):
+    """The bus or the supplier process failed mid-run: the run ends with exit 2, never a verdict."""
 
 
 class Bus:
@@ -23,6 +29,8 @@ class Bus:
         self.recorded: list[Recorded] = []
         self._t0 = time.monotonic()
         self._listeners: list[Callable[[Recorded], None]] = []
+        self.failure: str | None = None
+        self.failed: asyncio.Event | None = None  # created in start(), inside the run's event loop
 
     def listen(self, callback: Callable[[Recorded], None]) -> None:
         """Call back on every recorded message (the engine wakes waiting interactions this way)."""
@@ -48,6 +56,31 @@ class Bus:
         for callback in self._listeners:
             callback(rec)
         return rec
+
+    def fail(self, reason: str) -> None:
+        """Note an infrastructure failure and wake everything waiting on the bus."""
+        if self.failure is None:
+            self.failure = reason
+        if self.failed is not None:
+            self.failed.set()
+
+    def check(self) -> None:
+        if self.failure is not None:
+            raise InfrastructureError(self.failure)
+
+    async def wait_for(self, event: asyncio.Event, timeout: float) -> bool:
+        """Wait for the event; False on timeout; InfrastructureError if the bus fails meanwhile."""
+        self.check()
+        waits = [asyncio.ensure_future(event.wait())]
+        if self.failed is not None:
+            waits.append(asyncio.ensure_future(self.failed.wait()))
+        try:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+        self.check()
+        return event.is_set()
 
     def now(self) -> float:
         return time.monotonic() - self._t0

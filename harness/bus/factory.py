@@ -113,7 +113,11 @@ def subscriber(broker: Any, address: str, group: str) -> Any:
     if kind == "redis":
         from faststream.redis import StreamSub
 
-        return broker.subscriber(stream=StreamSub(address, polling_interval=50, last_id="$"))
+        # A consumer group per system: reads resume where the group left off, so nothing published
+        # between two polls is lost (a plain "$" read would miss it).
+        return broker.subscriber(
+            stream=StreamSub(address, group=group, consumer=f"{group}-{os.getpid()}", polling_interval=50)
+        )
     return broker.subscriber(address)
 
 

@@ -21,9 +21,25 @@ def run_verify(
     html_out: Path | None,
     root: Path | None,
     seed: int | None = None,
+    supplier_cmd: str | None = None,
+    only: list[str] | None = None,
+    channel_prefix: str | None = None,
+    connect_timeout: float = 10.0,
+    ready_timeout: float = 30.0,
 ) -> int:
     project = find_project(root)
-    engine = VerifyEngine(project, provider, bus_url=bus, supplier_app=supplier_app, seed=seed)
+    engine = VerifyEngine(
+        project,
+        provider,
+        bus_url=bus,
+        supplier_app=supplier_app,
+        seed=seed,
+        supplier_cmd=supplier_cmd,
+        channel_prefix=channel_prefix,
+        only=only,
+        connect_timeout=connect_timeout,
+        ready_timeout=ready_timeout,
+    )
     console = ConsoleSink()
     finished: RunFinished | None = None
     for event in engine.events():

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from harness.bus.base import Bus
+from harness.bus.base import Bus, InfrastructureError
 from harness.errors import HarnessError
 from harness.project import Project
 from harness.simulate.stimuli import Tokens, build_stimuli, mentions
@@ -72,11 +73,25 @@ class VerifyEngine:
         supplier_app: str | None = None,
         seed: int | None = None,
         concurrency: int = 32,
+        *,
+        supplier_cmd: str | None = None,
+        channel_prefix: str | None = None,
+        only: list[str] | None = None,
+        connect_timeout: float = 10.0,
+        ready_timeout: float = 30.0,
     ) -> None:
         self.project = project
         self.provider = provider
         self.bus_url = bus_url
-        self.supplier_app = supplier_app or project.default_app(provider)
+        self.supplier_app = supplier_app
+        self.supplier_cmd = supplier_cmd
+        self.channel_prefix = channel_prefix
+        self.only = only or []
+        self.connect_timeout = connect_timeout
+        self.ready_timeout = ready_timeout
+        self.container: Any = None
+        self.supplier_label = ""
+        self.supplier_output = ""
         self.rng = random.Random(seed)
         self.concurrency = concurrency
         self.plan: Plan | None = None
@@ -85,35 +100,91 @@ class VerifyEngine:
         """The pact files this provider is verified against."""
         return make_plan(self.project, self.provider).pact_paths
 
-    def _make_bus(self) -> Bus:
+    def _make_bus(self, plan: Plan) -> tuple[Bus, Any]:
+        """The bus for --bus, and the supplier attachment (None when the supplier is already on the bus)."""
         from harness.bus.factory import MEMORY, scheme_of
 
-        if scheme_of(self.bus_url) != MEMORY:
-            raise HarnessError(f"--bus {self.bus_url!r}: only the in-process 'memory' bus is available in this build")
-        if not self.supplier_app:
-            raise HarnessError(
-                f"no supplier for {self.provider!r} on the memory bus: pass --supplier-app MODULE:APP "
-                "or configure [tool.em-harness.providers] in pyproject.toml"
-            )
-        from harness.bus.inprocess import InProcessBus, load_app
+        url = self.bus_url
+        if url.startswith("container:"):
+            from harness.bus.containers import start_broker
 
-        return InProcessBus(load_app(self.supplier_app, self.bus_url))
+            self.container = start_broker(url.split(":", 1)[1])
+            url = self.container.url
+        if scheme_of(url) == MEMORY:
+            if self.supplier_cmd:
+                raise HarnessError("--supplier-cmd runs the supplier in another process: give a broker with --bus")
+            app = self.supplier_app or self.project.default_app(self.provider)
+            if not app:
+                raise HarnessError(
+                    f"no supplier for {self.provider!r} on the memory bus: pass --supplier-app MODULE:APP "
+                    "or configure [tool.em-harness.providers] in pyproject.toml"
+                )
+            from harness.bus.inprocess import InProcessBus, load_app
+
+            self.supplier_label = app
+            return InProcessBus(load_app(app, url)), None
+        from harness.bus.broker import BrokerBus
+        from harness.bus.supplier import SupplierApp, SupplierProcess
+
+        if self.supplier_app and self.supplier_cmd:
+            raise HarnessError("give --supplier-app or --supplier-cmd, not both")
+        prefix = self.channel_prefix
+        if prefix is None:
+            # A supplier the harness starts gets a prefix of its own run; one already attached uses none.
+            prefix = f"emh-{uuid.uuid4().hex[:12]}." if (self.supplier_app or self.supplier_cmd) else ""
+        addresses = sorted({c.address for c in plan.asyncapi.channels.values()})
+        bus = BrokerBus(url, prefix, addresses, connect_timeout=self.connect_timeout)
+        env = {"EM_BUS_URL": url, "EM_CHANNEL_PREFIX": prefix}
+        if self.supplier_cmd:
+            self.supplier_label = self.supplier_cmd
+            return bus, SupplierProcess(self.supplier_cmd, env, self.provider, self.ready_timeout)
+        if self.supplier_app:
+            self.supplier_label = self.supplier_app
+            return bus, SupplierApp(self.supplier_app, url, prefix)
+        self.supplier_label = "(already attached to the bus)"
+        return bus, None
 
     def events(self) -> Iterator[Event]:
         started = time.monotonic()
         plan = self.plan = make_plan(self.project, self.provider)
-        bus = self._make_bus()
+        if self.only:
+            plan.interactions = [it for it in plan.interactions if any(t in it.key for t in self.only)]
+            if not plan.interactions:
+                raise HarnessError(
+                    f"--interaction {', '.join(self.only)!r}: no interaction of {self.provider!r} matches"
+                )
+        try:
+            yield from self._events(plan, started)
+        finally:
+            if self.container is not None:
+                self.container.stop()
+
+    def _events(self, plan: Plan, started: float) -> Iterator[Event]:
+        bus, supplier = self._make_bus(plan)
         total = len(plan.interactions)
-        yield RunStarted(self.provider, self.bus_url, self.supplier_app or "(already attached)", total, plan.pact_paths)
+        yield RunStarted(self.provider, self.bus_url, self.supplier_label, total, plan.pact_paths)
         outcomes: list[InteractionOutcome] = []
         error: str | None = None
         with asyncio.Runner() as runner:
-            try:
-                runner.run(bus.start())
-            except Exception as exc:
-                raise HarnessError(f"bus {self.bus_url!r}: could not start: {type(exc).__name__}: {exc}") from None
             waiters: list[Waiter] = []
             bus.listen(lambda rec: [w.offer(rec) for w in waiters])
+
+            async def attach() -> None:
+                await bus.start()
+                if supplier is not None:
+                    try:
+                        await supplier.start(bus)
+                    except BaseException:
+                        await supplier.stop()
+                        await bus.stop()
+                        raise
+
+            try:
+                runner.run(attach())
+            except HarnessError:
+                raise
+            except Exception as exc:
+                raise HarnessError(f"bus {self.bus_url!r}: could not start: {type(exc).__name__}: {exc}") from None
             limit = asyncio.Semaphore(self.concurrency)
 
             async def one(index: int, it: PlannedInteraction) -> InteractionOutcome:
@@ -133,15 +204,28 @@ class VerifyEngine:
                         outcome = task.result()
                         outcomes.append(outcome)
                         yield InteractionSettled(outcome)
-            except Exception as exc:  # the bus or the supplier broke mid-run: keep what was recorded
+            except InfrastructureError as exc:  # the bus or the supplier broke mid-run: keep what was recorded
+                error = f"infrastructure error: {exc}"
+            except Exception as exc:
                 error = f"infrastructure error during the run: {type(exc).__name__}: {exc}"
+            finally:
                 for task in pending:
                     task.cancel()
-            finally:
+                if pending:
+                    runner.run(asyncio.wait(pending))
+
+                async def detach() -> None:
+                    try:
+                        if supplier is not None:
+                            await supplier.stop()
+                    finally:
+                        await bus.stop()
+
                 try:
-                    runner.run(bus.stop())
+                    runner.run(detach())
                 except Exception as exc:
                     error = error or f"infrastructure error stopping the bus: {type(exc).__name__}: {exc}"
+        self.supplier_output = supplier.output() if supplier is not None else ""
         order = {it.key: i for i, it in enumerate(plan.interactions)}
         outcomes.sort(key=lambda o: order[o.key])
         for outcome in outcomes:
@@ -150,7 +234,9 @@ class VerifyEngine:
             judge_pacts(plan, outcomes)
         for outcome in outcomes:
             yield Judged(outcome)
-        yield RunFinished(self.provider, outcomes, list(bus.recorded), time.monotonic() - started, error)
+        yield RunFinished(
+            self.provider, outcomes, list(bus.recorded), time.monotonic() - started, error, self.supplier_output
+        )
 
     async def _run_interaction(
         self, bus: Bus, plan: Plan, it: PlannedInteraction, waiters: list[Waiter]
@@ -177,11 +263,8 @@ class VerifyEngine:
                     await asyncio.sleep(stim.delay)
                 headers = {"eventType": stim.body.get("eventType", ""), "content-type": "application/json"}
                 outcome.stimuli.append(await bus.publish(stim.channel, stim.body, headers))
-            try:
-                await asyncio.wait_for(waiter.event.wait(), it.deadline + LATE_GRACE)
+            if await bus.wait_for(waiter.event, it.deadline + LATE_GRACE):
                 await asyncio.sleep(bus.settle)  # a better-matching answer may follow the first
-            except TimeoutError:
-                pass
         finally:
             waiters.remove(waiter)
         if waiter.candidates:

@@ -1,0 +1,166 @@
+"""A real broker (RabbitMQ, NATS, Redis streams, Kafka) with the harness's tap and stimuli on it.
+
+Isolation: every run has its own channel prefix (`emh-<run id>.`), which the supplier is given as
+EM_CHANNEL_PREFIX; the tap listens only below that prefix, so two runs on one broker never see each
+other's messages. What a run creates is removed at the end (RabbitMQ queues are auto-deleted, Redis
+streams under the prefix are deleted, NATS core subjects leave nothing behind).
+
+A watchdog pings the broker; when the broker goes away mid-run, every waiting interaction is woken and
+the run ends as an infrastructure error (exit 2) with everything recorded so far, never as a pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from faststream import Context
+
+from harness.bus.base import Bus, InfrastructureError
+from harness.bus.factory import broker_from_url, exchange, kind_of, publish, subscriber
+from harness.errors import HarnessError
+from harness.verify.events import Recorded
+
+log = logging.getLogger("em-harness.bus")
+
+
+def _address(kind: str, message: Any) -> str:
+    raw = message.raw_message
+    if kind == "nats":
+        return raw.subject
+    if kind == "amqp":
+        return raw.routing_key
+    if kind == "redis":
+        return raw.get("channel", "") if isinstance(raw, dict) else ""
+    return getattr(raw, "topic", "")
+
+
+class BrokerBus(Bus):
+    """The harness's own connection to a real broker: a tap below the run's prefix, and stimuli."""
+
+    def __init__(
+        self,
+        url: str,
+        prefix: str,
+        addresses: list[str],
+        *,
+        connect_timeout: float = 10.0,
+        ping_every: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.url = url
+        self.name = url
+        self.kind = kind_of(url)
+        self.prefix = prefix
+        self.addresses = addresses
+        self.connect_timeout = connect_timeout
+        self.ping_every = ping_every
+        self.broker = broker_from_url(url, logger=None)
+        self._stimulus_ids: set[str] = set()
+        self._watchdog: asyncio.Task | None = None
+        self._install_tap()
+
+    # -- the tap ------------------------------------------------------------------------------
+    def _install_tap(self) -> None:
+        kind, prefix = self.kind, self.prefix
+
+        async def tap(body: Any, message: Any = Context("message")) -> None:  # noqa: B008 (FastStream DI)
+            address = _address(kind, message)
+            if prefix and address.startswith(prefix):
+                address = address[len(prefix) :]
+            if isinstance(body, dict) and body.get("eventId") in self._stimulus_ids:
+                return  # the harness's own stimulus coming back through the tap: recorded at publish
+            self.record(address, dict(message.headers or {}), body, "supplier")
+
+        if kind == "nats":
+            self.broker.subscriber(f"{prefix}>" if prefix else ">")(tap)
+        elif kind == "amqp":
+            from faststream.rabbit import RabbitQueue
+
+            queue = RabbitQueue(f"em-harness.tap.{prefix or 'all'}", auto_delete=True, routing_key=f"{prefix}#")
+            self.broker.subscriber(queue, exchange())(tap)
+        elif kind == "redis":
+            # Streams have no wildcard subscription: tap every address the catalogue knows; streams under
+            # the prefix that nobody declared are read at the end (see _sweep_unknown_streams).
+            for address in self.addresses:
+                subscriber(self.broker, prefix + address, f"em-harness-tap-{prefix or 'all'}")(tap)
+        else:
+            import re
+
+            self.broker.subscriber(pattern=f"{re.escape(prefix)}.*", auto_offset_reset="earliest")(tap)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.failed = asyncio.Event()
+        try:
+            await asyncio.wait_for(self.broker.start(), self.connect_timeout)
+        except TimeoutError:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.broker.stop(), 2)
+            raise HarnessError(
+                f"bus {self.url!r}: no broker answered within {self.connect_timeout:g} s; is it running there?"
+            ) from None
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.broker.stop(), 2)
+            raise HarnessError(f"bus {self.url!r}: cannot connect: {type(exc).__name__}: {exc}") from None
+        self._watchdog = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.ping_every)
+            try:
+                alive = await asyncio.wait_for(self.broker.ping(timeout=2.0), 3.0)
+            except Exception:
+                alive = False
+            if not alive:
+                self.fail(f"lost the connection to the broker at {self.url}")
+                return
+
+    async def publish(self, channel: str, body: dict[str, Any], headers: dict[str, str]) -> Recorded:
+        self.check()
+        if isinstance(body, dict) and isinstance(body.get("eventId"), str):
+            self._stimulus_ids.add(body["eventId"])
+        rec = self.record(channel, headers, body, "stimulus")
+        try:
+            await asyncio.wait_for(publish(self.broker, body, self.prefix + channel, headers), 10)
+        except Exception as exc:
+            self.fail(f"publishing to {self.url} failed: {type(exc).__name__}: {exc}")
+            raise InfrastructureError(self.failure) from None
+        return rec
+
+    async def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(BaseException):
+                await self._watchdog
+        if self.kind == "redis" and self.failure is None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._sweep_unknown_streams(), 5)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.broker.stop(), 5)
+
+    async def _sweep_unknown_streams(self) -> None:
+        """Redis: record messages on streams under the prefix that no declared channel covers, then
+        delete every stream the run created (isolation: nothing is left for the next run)."""
+        if not self.prefix:
+            return
+        import orjson
+        from faststream.redis.parser.binary import BinaryMessageFormatV1
+
+        client = self.broker._connection  # the redis.asyncio client FastStream holds
+        known = {self.prefix + a for a in self.addresses}
+        async for key in client.scan_iter(match=f"{self.prefix}*", count=500):
+            name = key.decode() if isinstance(key, bytes) else key
+            if name not in known:
+                for _id, fields in await client.xrange(name):
+                    data = fields.get(b"__data__") or next(iter(fields.values()), b"")
+                    body: Any = data
+                    headers: dict[str, Any] = {}
+                    with contextlib.suppress(Exception):
+                        payload, headers = BinaryMessageFormatV1.parse(data)
+                        body = orjson.loads(payload)
+                    self.record(name[len(self.prefix) :], headers, body, "supplier")
+            await client.delete(name)
