@@ -47,7 +47,7 @@ class BrokerBus(Bus):
         addresses: list[str],
         *,
         connect_timeout: float = 10.0,
-        ping_every: float = 1.0,
+        ping_every: float = 0.5,
     ) -> None:
         super().__init__()
         self.url = url
@@ -112,7 +112,7 @@ class BrokerBus(Bus):
         while True:
             await asyncio.sleep(self.ping_every)
             try:
-                alive = await asyncio.wait_for(self.broker.ping(timeout=2.0), 3.0)
+                alive = await asyncio.wait_for(self.broker.ping(timeout=1.0), 2.0)
             except Exception:
                 alive = False
             if not alive:

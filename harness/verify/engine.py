@@ -225,6 +225,9 @@ class VerifyEngine:
                     runner.run(detach())
                 except Exception as exc:
                     error = error or f"infrastructure error stopping the bus: {type(exc).__name__}: {exc}"
+                if error is None and bus.failure is not None:
+                    # The broker went away after the last interaction settled: its verdicts cannot be trusted.
+                    error = f"infrastructure error: {bus.failure}"
         self.supplier_output = supplier.output() if supplier is not None else ""
         order = {it.key: i for i, it in enumerate(plan.interactions)}
         outcomes.sort(key=lambda o: order[o.key])
