@@ -23,7 +23,7 @@ class Bus:
     # supplier has reacted. Stimulus delays (meant for real brokers) are skipped, and the settle time
     # after a first candidate answer can be short.
     synchronous = False
-    settle = 0.3
+    settle = 1.0
 
     def __init__(self) -> None:
         self.recorded: list[Recorded] = []

@@ -558,6 +558,8 @@ def check_states_files(ctx: LintContext) -> Iterator[Finding]:
                                 f"{{{ph}}} is no param of this state (declare it under params)",
                                 "warning",
                             )
+                if stimulus.after is not None and _newest_schema(ctx, stimulus.after) is None:
+                    yield ctx.finding(path, f"{ptr}/after", f"no message schema schemas/{stimulus.after}/")
                 doc = _newest_schema(ctx, stimulus.message)
                 if doc is None:
                     yield ctx.finding(path, f"{ptr}/message", f"no message schema schemas/{stimulus.message}/")

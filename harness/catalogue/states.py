@@ -20,6 +20,7 @@ states:
           /additionalInformation/order_id: "{token:order_id}"    # null removes the field
         delay: 0                     # seconds after the previous stimulus
       - message: sim-field-visit     # simulation channels are schema messages too (x-simulation)
+        after: case-created          # publish only once the supplier has answered with this message
         set:
           /additionalInformation/visit_type: install
 ```
@@ -39,7 +40,7 @@ from typing import Any
 
 from harness.jsonfile import load_yaml
 
-STIMULUS_KEYS = ("message", "set", "delay")
+STIMULUS_KEYS = ("message", "set", "delay", "after")
 STATE_KEYS = ("description", "params", "deadline", "stimuli")
 PLACEHOLDER = re.compile(r"\{(?P<token>token:)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -63,6 +64,9 @@ class Stimulus:
     set: dict[str, Any] = field(default_factory=dict)
     """JSON pointer -> value (with placeholders); None removes the field."""
     delay: float = 0.0
+    after: str | None = None
+    """A message folder: publish this stimulus only once the supplier has published a correlated message
+    of that type (so a follow-up never overtakes what it refers to, on any broker)."""
 
 
 @dataclass
@@ -217,6 +221,12 @@ def _stimulus(i: int, raw: Any, ptr: str, add: Any) -> Stimulus | None:
                 )
     elif sets is not None:
         add(Problem(f"{ptr}/set", "set is a mapping of JSON pointers to values"))
+    if "after" in raw:
+        after = raw["after"]
+        if isinstance(after, str) and after:
+            stimulus.after = after
+        else:
+            add(Problem(f"{ptr}/after", f"`after` names a message folder, e.g. case-created, not {after!r}"))
     if "delay" in raw:
         delay = raw["delay"]
         if _number(delay) and delay >= 0:

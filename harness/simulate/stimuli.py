@@ -63,6 +63,7 @@ class Stimulus:
     message: str  # schema folder name
     body: dict[str, Any]
     delay: float
+    after: str | None = None  # eventType the supplier must have answered with before this is sent
 
 
 def _substitute(value: Any, params: dict[str, Any], tokens: Tokens) -> Any:
@@ -132,7 +133,16 @@ def build_stimuli(
             body["occurredAt"] = now_utc()
         if "publishedAt" in body:
             body["publishedAt"] = now_utc()
-        out.append(Stimulus(channels[stim.message], stim.message, seal(body), float(stim.delay or 0)))
+        after = getattr(stim, "after", None)
+        out.append(
+            Stimulus(
+                channels[stim.message],
+                stim.message,
+                seal(body),
+                float(stim.delay or 0),
+                None if after is None else channels.get(after, after),
+            )
+        )
     return out
 
 

@@ -52,11 +52,29 @@ class Waiter:
         self.candidates: list[Recorded] = []
         self.elsewhere: list[Recorded] = []
         self.event = asyncio.Event()
+        self.seen: dict[str, list[float]] = {}  # eventType or channel -> when correlated ones arrived
+        self.activity = asyncio.Event()
+        self.last_activity = 0.0
+
+    async def answered(self, bus: Bus, name: str, since: float, timeout: float) -> bool:
+        """Wait until the supplier publishes a correlated `name` message after `since` (bus time)."""
+        end = bus.now() + timeout
+        while not any(t >= since for t in self.seen.get(name, ())):
+            left = end - bus.now()
+            if left <= 0:
+                return False
+            self.activity.clear()
+            await bus.wait_for(self.activity, left)
+        return True
 
     def offer(self, rec: Recorded) -> None:
         if rec.direction != "supplier" or not mentions(rec.body, self.values):
             return
+        self.last_activity = rec.at
         body_type = rec.body.get("eventType") if isinstance(rec.body, dict) else None
+        for name in {body_type, rec.channel} - {None}:
+            self.seen.setdefault(name, []).append(rec.at)
+        self.activity.set()
         if rec.channel == self.it.channel or body_type == self.it.event_type:
             self.candidates.append(rec)
             self.event.set()
@@ -261,13 +279,25 @@ class VerifyEngine:
         waiters.append(waiter)
         try:
             first = bus.now()
+            last_sent = first
             for stim in stimuli:
+                if stim.after is not None and not await waiter.answered(bus, stim.after, last_sent, it.deadline):
+                    outcome.notes.append(
+                        f"state not reached: the supplier published no {stim.after} within {it.deadline:g} s, "
+                        f"so the {stim.message} stimulus was not sent"
+                    )
+                    break
                 if stim.delay and not bus.synchronous:
                     await asyncio.sleep(stim.delay)
                 headers = {"eventType": stim.body.get("eventType", ""), "content-type": "application/json"}
-                outcome.stimuli.append(await bus.publish(stim.channel, stim.body, headers))
+                sent = await bus.publish(stim.channel, stim.body, headers)
+                outcome.stimuli.append(sent)
+                last_sent = sent.at  # answers can arrive during publish() on a synchronous bus
             if await bus.wait_for(waiter.event, it.deadline + LATE_GRACE):
-                await asyncio.sleep(bus.settle)  # a better-matching answer may follow the first
+                # A better-matching answer may follow the first: wait until the supplier has been quiet
+                # about this interaction for the bus's settle time.
+                while (quiet := bus.now() - max(waiter.last_activity, last_sent)) < bus.settle:
+                    await asyncio.sleep(bus.settle - quiet)
         finally:
             waiters.remove(waiter)
         if waiter.candidates:
