@@ -59,6 +59,7 @@ class BrokerBus(Bus):
         self.ping_every = ping_every
         self.broker = broker_from_url(url, logger=None)
         self._stimulus_ids: set[str] = set()
+        self._unknown_streams: dict[str, str] = {}  # Redis: undeclared stream -> last entry id read
         self._watchdog: asyncio.Task | None = None
         self._install_tap()
 
@@ -107,6 +108,9 @@ class BrokerBus(Bus):
                 await asyncio.wait_for(self.broker.stop(), 2)
             raise HarnessError(f"bus {self.url!r}: cannot connect: {type(exc).__name__}: {exc}") from None
         self._watchdog = asyncio.get_running_loop().create_task(self._watch())
+        self._discovery: asyncio.Task | None = None
+        if self.kind == "redis" and self.prefix:
+            self._discovery = asyncio.get_running_loop().create_task(self._discover_streams())
 
     async def _watch(self) -> None:
         while True:
@@ -132,21 +136,20 @@ class BrokerBus(Bus):
         return rec
 
     async def stop(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            with contextlib.suppress(BaseException):
-                await self._watchdog
+        for task in (self._watchdog, getattr(self, "_discovery", None)):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
         if self.kind == "redis" and self.failure is None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._sweep_unknown_streams(), 5)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.broker.stop(), 5)
 
-    async def _sweep_unknown_streams(self) -> None:
-        """Redis: record messages on streams under the prefix that no declared channel covers, then
-        delete every stream the run created (isolation: nothing is left for the next run)."""
-        if not self.prefix:
-            return
+    async def _read_unknown_streams(self) -> None:
+        """Redis streams have no wildcard subscription: find streams under the run's prefix that no
+        declared channel covers (a supplier publishing on the wrong channel) and record what is new."""
         import orjson
         from faststream.redis.parser.binary import BinaryMessageFormatV1
 
@@ -154,13 +157,32 @@ class BrokerBus(Bus):
         known = {self.prefix + a for a in self.addresses}
         async for key in client.scan_iter(match=f"{self.prefix}*", count=500):
             name = key.decode() if isinstance(key, bytes) else key
-            if name not in known:
-                for _id, fields in await client.xrange(name):
-                    data = fields.get(b"__data__") or next(iter(fields.values()), b"")
-                    body: Any = data
-                    headers: dict[str, Any] = {}
-                    with contextlib.suppress(Exception):
-                        payload, headers = BinaryMessageFormatV1.parse(data)
-                        body = orjson.loads(payload)
-                    self.record(name[len(self.prefix) :], headers, body, "supplier")
-            await client.delete(name)
+            if name in known:
+                continue
+            last = self._unknown_streams.get(name, "-")
+            start = "-" if last == "-" else f"({last}"
+            for entry_id, fields in await client.xrange(name, min=start):
+                self._unknown_streams[name] = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+                data = fields.get(b"__data__") or next(iter(fields.values()), b"")
+                body: Any = data
+                headers: dict[str, Any] = {}
+                with contextlib.suppress(Exception):
+                    payload, headers = BinaryMessageFormatV1.parse(data)
+                    body = orjson.loads(payload)
+                self.record(name[len(self.prefix) :], headers, body, "supplier")
+
+    async def _discover_streams(self) -> None:
+        while True:
+            await asyncio.sleep(0.1)
+            with contextlib.suppress(Exception):
+                await self._read_unknown_streams()
+
+    async def _sweep_unknown_streams(self) -> None:
+        """Redis: read what is left on undeclared streams, then delete every stream the run created
+        (isolation: nothing is left for the next run)."""
+        if not self.prefix:
+            return
+        await self._read_unknown_streams()
+        client = self.broker._connection
+        async for key in client.scan_iter(match=f"{self.prefix}*", count=500):
+            await client.delete(key)
