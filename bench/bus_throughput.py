@@ -1,0 +1,152 @@
+"""Benchmark: messages per second through the harness's tap, against raw FastStream on the same broker.
+
+For each bus, in one process and one run, N synthetic EM messages (a catalogue example, ~1 KB) are
+published by a plain FastStream publisher, pipelined in batches, and counted at the receiving end:
+  raw      a plain FastStream subscriber on the channel;
+  harness  the harness's tap (BrokerBus on a real broker, the tap middleware in memory), which also
+           parses and records every message with its headers and time.
+Reports both rates and harness/raw. Target (issue 5): harness >= 70% of raw on each bus.
+
+    python bench/bus_throughput.py [--messages 5000] [--buses memory,nats,amqp,redis]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from harness.bus.factory import broker_from_url, publish, subscriber  # noqa: E402
+
+URLS = {
+    "memory": "memory",
+    "nats": "nats://127.0.0.1:4222",
+    "amqp": "amqp://guest:guest@127.0.0.1:5672/",
+    "redis": "redis://127.0.0.1:6379",
+}
+PORTS = {"nats": 4222, "amqp": 5672, "redis": 6379}
+ADDRESS = "electronic-monitoring.case-status-returned"
+BATCH = 50  # in flight at once (a Redis client pool allows 50 connections)
+
+
+def example() -> dict[str, Any]:
+    schema = json.loads((ROOT / "schemas/case-status-returned/v1.json").read_text())
+    return schema["examples"][0]
+
+
+async def pump(broker: Any, address: str, n: int, done: asyncio.Event, count: list[int]) -> float:
+    body, headers = example(), {"eventType": ADDRESS, "content-type": "application/json"}
+    t = time.perf_counter()
+    for start in range(0, n, BATCH):
+        await asyncio.gather(*(publish(broker, body, address, headers) for _ in range(min(BATCH, n - start))))
+    await asyncio.wait_for(done.wait(), 120)
+    return n / (time.perf_counter() - t)
+
+
+async def raw_rate(url: str, n: int) -> float:
+    prefix = f"bench-{uuid.uuid4().hex[:8]}."
+    broker = broker_from_url(url, logger=None)
+    count, done = [0], asyncio.Event()
+
+    async def consume(body: Any) -> None:
+        count[0] += 1
+        if count[0] >= n:
+            done.set()
+
+    subscriber(broker, prefix + ADDRESS, "bench")(consume)
+    if url == "memory":
+        from faststream.nats import TestNatsBroker
+
+        async with TestNatsBroker(broker) as test:
+            return await pump(test, prefix + ADDRESS, n, done, count)
+    # Same topology as the harness case: the publisher and the consumer have connections of their own.
+    await broker.start()
+    publisher = broker_from_url(url, logger=None)
+    await publisher.start()
+    try:
+        return await pump(publisher, prefix + ADDRESS, n, done, count)
+    finally:
+        await publisher.stop()
+        await broker.stop()
+
+
+async def harness_rate(url: str, n: int) -> float:
+    prefix = f"bench-{uuid.uuid4().hex[:8]}."
+    done = asyncio.Event()
+
+    def on_record(rec: Any) -> None:
+        if len(bus.recorded) >= n:
+            done.set()
+
+    if url == "memory":
+        from faststream import FastStream
+
+        from harness.bus.inprocess import InProcessBus
+
+        broker = broker_from_url("memory", logger=None)
+        count = [0]
+
+        async def consume(body: Any) -> None:  # the same subscriber as the raw case, now behind the tap
+            count[0] += 1
+
+        subscriber(broker, prefix + ADDRESS, "bench")(consume)
+        bus = InProcessBus(FastStream(broker))
+        bus.listen(on_record)
+        await bus.start()
+        try:
+            # the supplier side: the app's own broker publishes, the tap middleware records
+            return await pump(bus._test, prefix + ADDRESS, n, done, [0])
+        finally:
+            await bus.stop()
+    from harness.bus.broker import BrokerBus
+
+    bus = BrokerBus(url, prefix, [ADDRESS])
+    bus.listen(on_record)
+    await bus.start()
+    supplier = broker_from_url(url, logger=None)
+    await supplier.start()
+    try:
+        return await pump(supplier, prefix + ADDRESS, n, done, [0])
+    finally:
+        await supplier.stop()
+        await bus.stop()
+
+
+def reachable(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--buses", default="memory,nats,amqp,redis")
+    args = parser.parse_args()
+    print(f"{'bus':8} {'raw msg/s':>12} {'harness msg/s':>14} {'harness/raw':>12}   ({args.messages:,} messages each)")
+    for name in args.buses.split(","):
+        if name in PORTS and not reachable(PORTS[name]):
+            print(f"{name:8} skipped: nothing listens on 127.0.0.1:{PORTS[name]}")
+            continue
+        url = URLS[name]
+        asyncio.run(raw_rate(url, min(500, args.messages)))  # warm up
+        raw = asyncio.run(raw_rate(url, args.messages))
+        tapped = asyncio.run(harness_rate(url, args.messages))
+        print(f"{name:8} {raw:>12,.0f} {tapped:>14,.0f} {tapped / raw:>12.0%}   (target >= 70%)")
+
+
+if __name__ == "__main__":
+    main()
