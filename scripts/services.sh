@@ -46,4 +46,16 @@ elif up 127.0.0.1 5432; then
   echo "services: postgresql already up on 127.0.0.1:5432"
 fi
 start rabbitmq 5672 rabbitmq-server -detached
+
+# A local container engine for the testcontainers tests (`--bus container:...`): only where one was set
+# up before with scripts/local-container-engine.sh (it builds ~1 GB of images, so it is not done here).
+# Re-running that script is quick and idempotent: it (re)starts the podman service on its socket.
+if command -v podman >/dev/null 2>&1 && podman image exists localhost/em-harness/nats:local 2>/dev/null; then
+  echo "services: starting the local container engine (podman)"
+  bash "$(dirname "$0")/local-container-engine.sh" >/dev/null 2>&1 \
+    && echo "services: container engine up: export DOCKER_HOST=unix:///run/podman/podman.sock" \
+    || echo "services: the local container engine did not start; container tests will skip"
+else
+  echo "services: no local container engine (see docs/containers.md); container tests will skip"
+fi
 exit 0

@@ -289,3 +289,58 @@ def test_broker_lost_mid_run_is_an_infrastructure_error_with_the_record_kept(kin
     assert data["passed"] is False and data["exitCode"] == 2 and "infrastructure error" in data["error"]
     assert any(r["direction"] == "stimulus" for r in data["recorded"])
     assert any(r["direction"] == "supplier" for r in data["recorded"])
+
+
+NODE_SUPPLIER = Path(__file__).resolve().parent.parent / "providers" / "fms_node"
+NODE_PART = ["case created", "a case status of approved", "rejected", "case status returned message"]
+
+
+def test_node_supplier_is_verified_by_the_same_command(root, tmp_path):
+    """A supplier in another language passes the part of the FMS contract it implements, over NATS."""
+    import shutil
+
+    url = _broker("nats")
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    if not (NODE_SUPPLIER / "node_modules" / "nats").is_dir():
+        pytest.skip("providers/fms_node has no node_modules: run `npm ci --prefix providers/fms_node`")
+    report = tmp_path / "report.json"
+    only = [arg for text in NODE_PART for arg in ("--interaction", text)]
+    result = em(
+        "verify",
+        "--provider",
+        "field-monitoring-service",
+        "--bus",
+        url,
+        "--supplier-cmd",
+        f"node {NODE_SUPPLIER / 'index.js'}",
+        *only,
+        "--json",
+        str(report),
+        cwd=root,
+    )
+    assert result.code == 0, result.text
+    data = json.loads(report.read_text())
+    assert len(data["interactions"]) >= 5
+    assert data["supplierOutput"].strip()  # the Node process's own log is kept in the report
+
+
+def test_container_bus_starts_a_broker_for_the_run(root):
+    from harness.bus.containers import docker_available
+
+    ok, reason = docker_available()
+    if not ok:
+        pytest.skip(reason)
+    result = em(
+        "verify",
+        "--provider",
+        "monitoring-data-service",
+        "--bus",
+        "container:nats",
+        "--supplier-app",
+        "providers.monitoring_data:app",
+        cwd=root,
+        timeout=600,
+    )
+    assert result.code == 0, result.text
+    assert "PASS:" in result.out
