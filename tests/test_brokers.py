@@ -344,3 +344,31 @@ def test_container_bus_starts_a_broker_for_the_run(root):
     )
     assert result.code == 0, result.text
     assert "PASS:" in result.out
+
+
+def test_jetstream_run_has_a_stream_of_its_own_and_removes_it(root):
+    import asyncio
+
+    import nats
+
+    url = _broker("nats") + "?jetstream=true"
+    result = em(
+        "verify",
+        "--provider",
+        "field-monitoring-service",
+        "--bus",
+        url,
+        "--supplier-cmd",
+        f"{sys.executable} -m providers.field_monitoring",
+        cwd=root,
+    )
+    assert result.code == 0, result.text
+
+    async def streams() -> list[str]:
+        nc = await nats.connect("nats://127.0.0.1:4222")
+        try:
+            return [s.config.name for s in await nc.jetstream().streams_info()]
+        finally:
+            await nc.close()
+
+    assert not [s for s in asyncio.run(streams()) if s.startswith("EMH_")]  # nothing replays into the next run

@@ -19,7 +19,7 @@ from typing import Any
 from faststream import BaseMiddleware
 
 from harness.bus.base import Bus, InfrastructureError
-from harness.bus.factory import broker_from_url, exchange, kind_of, publish, subscriber
+from harness.bus.factory import broker_from_url, exchange, kind_of, publish, subscriber, wants_jetstream
 from harness.errors import HarnessError
 from harness.verify.events import Recorded
 
@@ -58,6 +58,8 @@ class BrokerBus(Bus):
         self.connect_timeout = connect_timeout
         self.ping_every = ping_every
         self.broker = broker_from_url(url, logger=None)
+        self.jetstream = wants_jetstream(url)
+        self.stream_name = f"EMH_{prefix.strip('.').replace('-', '_').upper() or 'ALL'}" if self.jetstream else None
         self._stimulus_ids: set[str] = set()
         self._unknown_streams: dict[str, str] = {}  # Redis: undeclared stream -> last entry id read
         self._watchdog: asyncio.Task | None = None
@@ -118,10 +120,25 @@ class BrokerBus(Bus):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.broker.stop(), 2)
             raise HarnessError(f"bus {self.url!r}: cannot connect: {type(exc).__name__}: {exc}") from None
+        if self.jetstream:
+            await self._make_stream()
         self._watchdog = asyncio.get_running_loop().create_task(self._watch())
         self._discovery: asyncio.Task | None = None
         if self.kind == "redis" and self.prefix:
             self._discovery = asyncio.get_running_loop().create_task(self._discover_streams())
+
+    async def _make_stream(self) -> None:
+        """JetStream: a stream of the run's own, capturing everything below its prefix, deleted at the end
+        (streams persist and would replay old messages into the next run)."""
+        if not self.prefix:
+            raise HarnessError(
+                f"bus {self.url!r}: JetStream runs need a channel prefix (start the supplier or set one)"
+            )
+        js = self.broker._connection.jetstream()
+        try:
+            await js.add_stream(name=self.stream_name, subjects=[f"{self.prefix}>"], storage="memory")
+        except Exception as exc:
+            raise HarnessError(f"bus {self.url!r}: cannot create the JetStream stream: {exc}") from None
 
     async def _watch(self) -> None:
         while True:
@@ -155,6 +172,9 @@ class BrokerBus(Bus):
         if self.kind == "redis" and self.failure is None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._sweep_unknown_streams(), 5)
+        if self.jetstream and self.failure is None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.broker._connection.jetstream().delete_stream(self.stream_name), 5)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.broker.stop(), 5)
 

@@ -73,7 +73,7 @@ def broker_from_url(url: str = MEMORY, **options: Any) -> Any:
     if kind == "nats":
         from faststream.nats import NatsBroker
 
-        return NatsBroker("nats://127.0.0.1:4222" if memory else url, **options)
+        return NatsBroker("nats://127.0.0.1:4222" if memory else url.split("?", 1)[0], **options)
     if kind == "amqp":
         from faststream.rabbit import RabbitBroker
 
@@ -118,6 +118,12 @@ def subscriber(broker: Any, address: str, group: str) -> Any:
         return broker.subscriber(
             stream=StreamSub(address, group=group, consumer=f"{group}-{os.getpid()}", polling_interval=50)
         )
+    if kind == "nats" and os.environ.get("EM_NATS_STREAM"):
+        # JetStream: the run's stream (made by the harness, named in EM_NATS_STREAM) captures the subjects
+        # and keeps them; each subscriber is a consumer on it, so nothing published is lost.
+        from faststream.nats import JStream
+
+        return broker.subscriber(address, stream=JStream(os.environ["EM_NATS_STREAM"], declare=False))
     return broker.subscriber(address)
 
 
@@ -141,3 +147,9 @@ def channel(name: str) -> str:
     """A channel address with the run's prefix (EM_CHANNEL_PREFIX), so parallel runs never meet."""
     prefix = os.environ.get("EM_CHANNEL_PREFIX", "")
     return f"{prefix}{name}" if prefix else name
+
+
+def wants_jetstream(url: str) -> bool:
+    """nats://host:port?jetstream=true asks for a JetStream run (a stream per run)."""
+    query = urlsplit(url).query.lower()
+    return kind_of(url) == "nats" and any(p in query for p in ("jetstream=true", "jetstream=1", "jetstream=yes"))

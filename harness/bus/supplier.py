@@ -113,16 +113,18 @@ class SupplierProcess:
 class SupplierApp:
     """An in-process FastStream app connected to the real broker (not wrapped in a test broker)."""
 
-    def __init__(self, spec: str, url: str, prefix: str) -> None:
+    def __init__(self, spec: str, url: str, prefix: str, env: dict[str, str] | None = None) -> None:
         self.spec = spec
         self.url = url
         self.prefix = prefix
+        self.env = env or {}
         self.app: Any = None
 
     async def start(self, bus: Bus) -> None:
         from harness.bus.inprocess import load_app
 
         os.environ["EM_CHANNEL_PREFIX"] = self.prefix
+        os.environ.update(self.env)
         self.app = load_app(self.spec, self.url)
         try:
             await asyncio.wait_for(self.app.start(), 15)

@@ -153,12 +153,14 @@ class VerifyEngine:
         addresses = sorted({c.address for c in plan.asyncapi.channels.values()})
         bus = BrokerBus(url, prefix, addresses, connect_timeout=self.connect_timeout)
         env = {"EM_BUS_URL": url, "EM_CHANNEL_PREFIX": prefix}
+        if bus.stream_name:
+            env["EM_NATS_STREAM"] = bus.stream_name
         if self.supplier_cmd:
             self.supplier_label = self.supplier_cmd
             return bus, SupplierProcess(self.supplier_cmd, env, self.provider, self.ready_timeout)
         if self.supplier_app:
             self.supplier_label = self.supplier_app
-            return bus, SupplierApp(self.supplier_app, url, prefix)
+            return bus, SupplierApp(self.supplier_app, url, prefix, env)
         self.supplier_label = "(already attached to the bus)"
         return bus, None
 
