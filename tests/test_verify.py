@@ -105,3 +105,22 @@ def test_unreadable_catalogue_is_exit_2(catalogue_copy):
     result = em("verify", "--provider", "field-monitoring-service", "--root", str(catalogue_copy), cwd=catalogue_copy)
     assert result.code == 2
     assert "cemo-field-monitoring-service.json" in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("bus", ["memory://rabbit", "memory://redis", "memory://kafka"])
+def test_in_memory_brokers_of_every_kind(bus, root):
+    """The RabbitMQ, Redis and Kafka code paths of the reference apps, on FastStream's in-memory brokers."""
+    ok = em("verify", "--provider", "monitoring-data-service", "--bus", bus, cwd=root)
+    assert ok.code == 0, ok.text
+    bad = em(
+        "verify",
+        "--provider",
+        "monitoring-data-service",
+        "--bus",
+        bus,
+        "--supplier-app",
+        "providers.faulty.int_as_string:app",
+        cwd=root,
+    )
+    assert bad.code == 1, bad.text
+    assert "eventStatusFlags" in bad.out
