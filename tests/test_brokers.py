@@ -231,6 +231,9 @@ class _Proxy:
                 client, _ = self.server.accept()
             except OSError:
                 return
+            if not self.open:  # accepted while being cut: the broker is gone
+                client.close()
+                return
             upstream = socket.create_connection(("127.0.0.1", self.target))
             self.conns += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
@@ -246,6 +249,8 @@ class _Proxy:
 
     def cut(self) -> None:
         self.open = False
+        with contextlib.suppress(OSError):
+            self.server.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; no new connection gets through
         self.server.close()
         for c in self.conns:
             with contextlib.suppress(OSError):
@@ -280,7 +285,13 @@ def test_broker_lost_mid_run_is_an_infrastructure_error_with_the_record_kept(kin
         stderr=subprocess.PIPE,
         env=dict(os.environ, PACT_DO_NOT_TRACK="true"),
     )
-    time.sleep(2.5)  # connected, stimuli out, waiting on the deadline
+    # Cut once the harness and the supplier are both connected and the interactions are under way
+    # (a slow machine may take a while to start), while one interaction still waits on its deadline.
+    for _ in range(300):
+        if len(proxy.conns) >= 4 or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    time.sleep(1.5)
     proxy.cut()
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 2, (out + err).decode()
