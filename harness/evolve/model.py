@@ -25,6 +25,7 @@ from typing import Any
 
 import referencing.exceptions
 
+from harness.catalogue.pacts import kind_of
 from harness.errors import UnusableInput
 from harness.evolve.load import SchemaSource, escape
 
@@ -177,22 +178,6 @@ class Node:
 def empty(loc: Loc) -> Node:
     """The schema `{}` at a place, for a keyword that is absent (it allows anything)."""
     return Node(loc=loc, transient=True)
-
-
-def kind_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "fraction"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def canonical(value: Any) -> str:
