@@ -25,7 +25,6 @@ import jsonschema_rs
 import referencing
 import referencing.exceptions
 import referencing.jsonschema
-from jsonschema.exceptions import best_match
 
 from harness.errors import UnusableInput
 from harness.jsonfile import load_json
@@ -161,10 +160,6 @@ class SchemaRegistry:
             raise InvalidSchema(f"{doc.path}: a $ref does not resolve ({exc}); run em-harness lint") from None
         found.sort(key=lambda e: (e.pointer, e.keyword))
         return found
-
-    def best_error(self, doc: SchemaDoc, instance: Any) -> SchemaError | None:
-        err = best_match(self.exact(doc).iter_errors(instance))
-        return None if err is None else _one(err)
 
     def undeclared(self, doc: SchemaDoc, instance: Any) -> list[str]:
         """JSON pointers of properties the message carries but its schema does not declare."""

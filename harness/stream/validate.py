@@ -96,7 +96,7 @@ class StreamValidator:
                 if not raw.strip():
                     summary.blank += 1
                     continue
-                self._bad(summary, on_bad, n, raw, None, None)
+                self._bad(summary, on_bad, n, raw, None)
                 continue
             if type(msg) is dict:
                 event_type = msg.get("eventType")
@@ -107,9 +107,9 @@ class StreamValidator:
                         valid[(event_type, version)] += 1
                     else:
                         invalid[(event_type, version)] += 1
-                        self._bad(summary, on_bad, n, raw, msg, INVALID)
+                        self._bad(summary, on_bad, n, raw, msg)
                     continue
-            self._bad(summary, on_bad, n, raw, msg, None)
+            self._bad(summary, on_bad, n, raw, msg)
         summary.lines = n
         return summary
 
@@ -142,7 +142,7 @@ class StreamValidator:
         reasons = [(pointer(e.instance_path), e.message) for e in self.registry.fast(doc).iter_errors(msg)]
         return INVALID, event_type, sorted(reasons) or [("", "invalid")]
 
-    def _bad(self, summary: StreamSummary, on_bad: Any, n: int, raw: bytes, msg: Any, _hint: str | None) -> None:
+    def _bad(self, summary: StreamSummary, on_bad: Any, n: int, raw: bytes, msg: Any) -> None:
         kind, event_type, reasons = self._classify(raw, msg)
         summary.problems[kind] += 1
         if on_bad is None and len(summary.first) >= self.keep_first:
@@ -263,7 +263,7 @@ def run_validate_stream(
     project = find_project(root)
     registry = SchemaRegistry(project.schemas_dir)
     validator = StreamValidator(registry, keep_first=show)
-    source, _size = _open_source(file)
+    source, size = _open_source(file)
     sink = None
     if errors_out is not None:
         try:
@@ -280,7 +280,7 @@ def run_validate_stream(
             err.print(f"  {n:,} lines...", end="\r")
 
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    parallel = workers > 1 and _size is not None and _size > PARALLEL_FROM_BYTES
+    parallel = workers > 1 and size is not None and size > PARALLEL_FROM_BYTES
     try:
         with source:
             if parallel:

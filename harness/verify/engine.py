@@ -114,10 +114,6 @@ class VerifyEngine:
         self.concurrency = concurrency
         self.plan: Plan | None = None
 
-    def plan_paths(self) -> list[str]:
-        """The pact files this provider is verified against."""
-        return make_plan(self.project, self.provider).pact_paths
-
     def _make_bus(self, plan: Plan) -> tuple[Bus, Any]:
         """The bus for --bus, and the supplier attachment (None when the supplier is already on the bus)."""
         from harness.bus.factory import MEMORY, scheme_of
@@ -207,12 +203,12 @@ class VerifyEngine:
                 raise HarnessError(f"bus {self.bus_url!r}: could not start: {type(exc).__name__}: {exc}") from None
             limit = asyncio.Semaphore(self.concurrency)
 
-            async def one(index: int, it: PlannedInteraction) -> InteractionOutcome:
+            async def one(it: PlannedInteraction) -> InteractionOutcome:
                 async with limit:
                     return await self._run_interaction(bus, plan, it, waiters)
 
             async def spawn() -> list[asyncio.Task]:
-                return [asyncio.create_task(one(i, it)) for i, it in enumerate(plan.interactions)]
+                return [asyncio.create_task(one(it)) for it in plan.interactions]
 
             for i, it in enumerate(plan.interactions):
                 yield InteractionStarted(it.key, i + 1, total)
