@@ -11,6 +11,18 @@ from harness.errors import HarnessError
 from harness.verify.events import Recorded
 
 
+async def stop_task(task: asyncio.Task | None, timeout: float = 3.0) -> None:
+    """Cancel a background task and wait for it, but never forever.
+
+    A cancellation can be swallowed inside a library (an anyio cancel scope in a broker's ping, say);
+    awaiting the task unbounded would then hang the whole run at its very end.
+    """
+    if task is None or task.done():
+        return
+    task.cancel()
+    await asyncio.wait({task}, timeout=timeout)
+
+
 class InfrastructureError(HarnessError):
     """The bus or the supplier process failed mid-run: the run ends with exit 2, never a verdict."""
 

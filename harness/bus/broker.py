@@ -18,7 +18,7 @@ from typing import Any
 
 from faststream import BaseMiddleware
 
-from harness.bus.base import Bus, InfrastructureError
+from harness.bus.base import Bus, InfrastructureError, stop_task
 from harness.bus.factory import broker_from_url, exchange, kind_of, publish, subscriber, wants_jetstream
 from harness.errors import HarnessError
 from harness.verify.events import Recorded
@@ -63,6 +63,7 @@ class BrokerBus(Bus):
         self._stimulus_ids: set[str] = set()
         self._unknown_streams: dict[str, str] = {}  # Redis: undeclared stream -> last entry id read
         self._watchdog: asyncio.Task | None = None
+        self._stopping = False
         self._install_tap()
 
     # -- the tap ------------------------------------------------------------------------------
@@ -141,13 +142,13 @@ class BrokerBus(Bus):
             raise HarnessError(f"bus {self.url!r}: cannot create the JetStream stream: {exc}") from None
 
     async def _watch(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self.ping_every)
             try:
                 alive = await asyncio.wait_for(self.broker.ping(timeout=1.0), 2.0)
             except Exception:
                 alive = False
-            if not alive:
+            if not alive and not self._stopping:  # a ping cut short by our own stop is no outage
                 self.fail(f"lost the connection to the broker at {self.url}")
                 return
 
@@ -164,11 +165,9 @@ class BrokerBus(Bus):
         return rec
 
     async def stop(self) -> None:
+        self._stopping = True  # the loops end by themselves even if a cancellation is swallowed
         for task in (self._watchdog, getattr(self, "_discovery", None)):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
+            await stop_task(task)
         if self.kind == "redis" and self.failure is None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._sweep_unknown_streams(), 5)
@@ -203,7 +202,7 @@ class BrokerBus(Bus):
                 self.record(name[len(self.prefix) :], headers, body, "supplier")
 
     async def _discover_streams(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(0.1)
             with contextlib.suppress(Exception):
                 await self._read_unknown_streams()

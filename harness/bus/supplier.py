@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 from typing import Any
 
-from harness.bus.base import Bus, InfrastructureError
+from harness.bus.base import Bus, InfrastructureError, stop_task
 from harness.errors import HarnessError
 
 READY = "em-harness.ready"
@@ -92,10 +92,7 @@ class SupplierProcess:
             bus.fail(f"the supplier process exited with code {self.proc.returncode} mid-run: {self._tail()}")
 
     async def stop(self) -> None:
-        if self.watch is not None:
-            self.watch.cancel()
-            with contextlib.suppress(BaseException):
-                await self.watch
+        await stop_task(self.watch)
         proc, self.proc = self.proc, None
         if proc is None or proc.poll() is not None:
             return
