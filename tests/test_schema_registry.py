@@ -97,3 +97,43 @@ def test_mutations_cover_type_enum_and_removal_faults(registry):
     assert "/version: integer as string" in faults
     assert "/additionalInformation/status: string upper-cased" in faults
     assert "/eventType: removed" in faults
+
+
+def _doc(registry, name):
+    return next(d for d in registry.messages() if d.name == name)
+
+
+def test_personal_values_are_found_by_the_schemas_marks(registry):
+    doc = _doc(registry, "order-submitted")
+    example = doc.contents["examples"][0]
+    found = registry.personal(doc, example)
+    wearer = "/additionalInformation/device_wearer/"
+    for field in ("first_name", "last_name", "date_of_birth", "address_1", "address_post_code"):
+        assert wearer + field in found
+    assert "/personReference/identifiers/0/value" in found
+    # not personal: the order's own id, its type, the envelope's eventType
+    assert "/additionalInformation/order_id" not in found
+    assert "/eventType" not in found
+    assert wearer + "adult_child" not in found
+
+
+def test_a_marked_object_counts_as_one_value(registry):
+    doc = _doc(registry, "violation-raised")
+    assert "/additionalInformation/device_wearer" in registry.personal(doc, doc.contents["examples"][0])
+
+
+def test_redact_replaces_every_personal_value_and_nothing_else(registry):
+    from harness.schemas.registry import REDACTED
+
+    doc = _doc(registry, "order-submitted")
+    example = doc.contents["examples"][0]
+    redacted = registry.redact(doc, example)
+    wearer = example["additionalInformation"]["device_wearer"]
+    shown = redacted["additionalInformation"]["device_wearer"]
+    assert shown["first_name"] == shown["last_name"] == shown["date_of_birth"] == REDACTED
+    assert shown["adult_child"] == wearer["adult_child"]
+    assert redacted["additionalInformation"]["order_id"] == example["additionalInformation"]["order_id"]
+    text = repr(redacted)
+    for value in (wearer["first_name"], wearer["last_name"], wearer["date_of_birth"], wearer["address_post_code"]):
+        assert value not in text
+    assert example["additionalInformation"]["device_wearer"]["first_name"] != REDACTED  # the input is untouched

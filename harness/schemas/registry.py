@@ -10,6 +10,11 @@ Data minimisation: `undeclared()` walks a message beside its schema and names ev
 applicable subschema declares. Message schemas stay open (tolerant readers evolve more easily), so a
 validator alone would not see a leaked field; a closed copy (`unevaluatedProperties: false`) would, but
 one failing branch drops every annotation above it and floods the report with false leaks.
+
+Personal data: `personal()` walks a message the same way and names every value that an applicable
+subschema marks `x-personal-data: true`; `redact()` returns a copy with those values replaced by
+REDACTED. Every report, sink and store that shows or keeps a message uses these two, so "what is
+personal" is decided in one place, by the schemas.
 """
 
 from __future__ import annotations
@@ -168,6 +173,49 @@ class SchemaRegistry:
         _walk_undeclared(doc.contents, instance, resolver, "", out, depth=0)
         return sorted(set(out))
 
+    def personal(self, doc: SchemaDoc, instance: Any) -> list[str]:
+        """JSON pointers of the values in the message that the schema marks `x-personal-data: true`.
+
+        A marked object or array counts as one value (everything under it is personal too)."""
+        out: list[str] = []
+        resolver = self.referencing.resolver(base_uri=doc.uri)
+        _walk_personal([(doc.contents, resolver)], instance, "", out, depth=0)
+        return sorted(set(out))
+
+    def redact(self, doc: SchemaDoc, instance: Any) -> Any:
+        """A copy of the message with every personal value (see `personal`) replaced by REDACTED."""
+        return redact_pointers(instance, self.personal(doc, instance))
+
+
+REDACTED = "<redacted>"
+"""What a personal value is shown as. Plain text: safe in rich, HTML and XML once each sink escapes."""
+
+
+def redact_pointers(instance: Any, pointers: list[str]) -> Any:
+    """A deep copy of `instance` with the value at each JSON pointer replaced by REDACTED."""
+    import copy
+
+    out = copy.deepcopy(instance)
+    for ptr in sorted(pointers, key=len):
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in ptr.split("/")[1:]]
+        if not parts:
+            return REDACTED
+        node = out
+        for part in parts[:-1]:
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                node = None
+                break
+        last = parts[-1]
+        if isinstance(node, dict) and last in node:
+            node[last] = REDACTED
+        elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
+            node[int(last)] = REDACTED
+    return out
+
 
 def _one(err: jsonschema.ValidationError) -> SchemaError:
     return SchemaError(
@@ -247,3 +295,43 @@ def _walk_many(schemas: list[tuple[Any, Any]], instance: Any, here: str, out: li
                     matches.append((items, res))
             if matches:
                 _walk_many(matches, value, f"{here}/{i}", out, depth + 1)
+
+
+def _marked(subs: list[tuple[dict[str, Any], Any]]) -> bool:
+    return any(sub.get("x-personal-data") is True for sub, _ in subs)
+
+
+def _walk_personal(schemas: list[tuple[Any, Any]], instance: Any, here: str, out: list[str], depth: int) -> None:
+    """Walk an instance beside every schema that applies to it; note each value a subschema marks personal."""
+    subs = [pair for schema, res in schemas for pair in _applicable(schema, res, depth)]
+    if _marked(subs):
+        out.append(here)
+        return
+    if isinstance(instance, dict):
+        for name, value in instance.items():
+            matches = []
+            for sub, res in subs:
+                prop = (sub.get("properties") or {}).get(name)
+                if prop is not None:
+                    matches.append((prop, res))
+                matches.extend(
+                    (p, res) for pat, p in (sub.get("patternProperties") or {}).items() if re.search(pat, name)
+                )
+                extra = sub.get("additionalProperties")
+                if prop is None and isinstance(extra, dict):
+                    matches.append((extra, res))
+            if matches:
+                where = f"{here}/{str(name).replace('~', '~0').replace('/', '~1')}"
+                _walk_personal(matches, value, where, out, depth + 1)
+    elif isinstance(instance, list):
+        for i, value in enumerate(instance):
+            matches = []
+            for sub, res in subs:
+                prefix = sub.get("prefixItems") or []
+                items = sub.get("items")
+                if i < len(prefix):
+                    matches.append((prefix[i], res))
+                elif isinstance(items, dict):
+                    matches.append((items, res))
+            if matches:
+                _walk_personal(matches, value, f"{here}/{i}", out, depth + 1)
