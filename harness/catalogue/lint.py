@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import referencing.exceptions
 
+from harness.catalogue import conventions
 from harness.catalogue.envelope import event_id
 from harness.catalogue.findings import Finding, rel
 from harness.jsonfile import read_text
@@ -201,6 +202,7 @@ def check_shared_schemas_used(ctx: LintContext) -> Iterator[Finding]:
 
 
 CHECKS: list[Check] = [check_metaschema, check_refs, check_messages, check_shared_schemas_used, check_asyncapi]
+CHECKS.extend(conventions.CHECKS)
 
 
 def lint_project(project: Project, checks: list[Check] | None = None) -> tuple[list[Finding], LintContext]:
