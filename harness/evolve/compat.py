@@ -902,10 +902,23 @@ class PairCheck:
     old: str
     new: str
     changes: list[Change]
+    old_dialect: str = ""
+    new_dialect: str = ""
+    """The JSON Schema dialect each side was read in, e.g. "JSON Schema draft-07 ($schema)"."""
 
     @property
     def compatible(self) -> bool:
         return all(c.compatible for c in self.changes)
+
+    @property
+    def dialect_note(self) -> str | None:
+        """A line naming the dialects, when one was assumed or they are not both declared 2020-12."""
+        usual = "JSON Schema 2020-12 ($schema)"
+        if self.old_dialect == self.new_dialect == usual or not (self.old_dialect or self.new_dialect):
+            return None
+        if self.old_dialect == self.new_dialect:
+            return f"dialect: {self.old_dialect}"
+        return f"dialect: old {self.old_dialect}, new {self.new_dialect}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -913,6 +926,7 @@ class PairCheck:
             "old": self.old,
             "new": self.new,
             "compatible": self.compatible,
+            "dialects": {"old": self.old_dialect, "new": self.new_dialect},
             "changes": [c.to_dict() for c in self.changes],
         }
 
@@ -994,7 +1008,7 @@ def check(
                 changes = diff(old_src, new_src, lenient=lenient)
             else:
                 changes = diff(new_src, old_src, lenient=lenient)
-            checks.append(PairCheck(direction, old_src.label, new_src.label, changes))
+            checks.append(PairCheck(direction, old_src.label, new_src.label, changes, old_src.dialect, new_src.dialect))
     return CompatResult(mode=mode, lenient=lenient, checks=checks, note=note)
 
 

@@ -9,6 +9,10 @@ retriever that never goes to the network: a reference is found
 - by `$id`, among the schema files beside the root file and in the sibling message folders
   (`schemas/*/*.json`), the catalogue's layout.
 
+Dialect: each document is read in the JSON Schema dialect its `$schema` names. A document without
+`$schema` is read in the dialect of the schema under comparison (its root's `$schema`), and a root
+without one in 2020-12; the result says which dialect was assumed (`SchemaSource.dialect`).
+
 Everything that makes a schema unusable (no such file, invalid JSON, not a schema, a `$ref` that
 resolves nowhere) is found when loading, so a comparison never stops half-way: it raises
 `UnusableInput`, which the command line turns into one line and exit code 2.
@@ -78,12 +82,37 @@ class Document:
         walk(self.contents, "")
 
 
-def _spec_of(contents: Any) -> referencing.Specification:
+DIALECT_NAMES = {
+    "draft2020-12": "JSON Schema 2020-12",
+    "draft2019-09": "JSON Schema 2019-09",
+    "draft-07": "JSON Schema draft-07",
+    "draft-06": "JSON Schema draft-06",
+    "draft-04": "JSON Schema draft-04",
+    "draft-03": "JSON Schema draft-03",
+}
+
+_VALIDATORS = {
+    "draft2020-12": jsonschema.Draft202012Validator,
+    "draft2019-09": jsonschema.Draft201909Validator,
+    "draft-07": jsonschema.Draft7Validator,
+    "draft-06": jsonschema.Draft6Validator,
+    "draft-04": jsonschema.Draft4Validator,
+    "draft-03": jsonschema.Draft3Validator,
+}
+
+
+def _spec_of(
+    contents: Any, default: referencing.Specification = referencing.jsonschema.DRAFT202012
+) -> referencing.Specification:
+    """The dialect a document is read in: its own `$schema`, else `default`."""
     if isinstance(contents, dict) and isinstance(contents.get("$schema"), str):
-        return referencing.jsonschema.specification_with(
-            contents["$schema"], default=referencing.jsonschema.DRAFT202012
-        )
-    return referencing.jsonschema.DRAFT202012
+        return referencing.jsonschema.specification_with(contents["$schema"], default=default)
+    return default
+
+
+def dialect_name(spec: referencing.Specification) -> str:
+    """A dialect as people name it ("JSON Schema draft-07")."""
+    return DIALECT_NAMES.get(spec.name, spec.name)
 
 
 class SchemaSource:
@@ -120,7 +149,9 @@ class SchemaSource:
         self._by_object: dict[int, Document] = {}
         self._id_paths: list[tuple[str, Path]] = []
         self._scanned = False
-        self._check_schema(contents, self.label)
+        self.dialect_declared = isinstance(contents, dict) and isinstance(contents.get("$schema"), str)
+        self.specification = _spec_of(contents)
+        self._check_schema(contents, self.label, self.specification)
         self.root = self._add(retrieval_uri, contents, self.path)
         self.registry = referencing.Registry(retrieve=self._retrieve).with_resource(
             retrieval_uri, self._resource(self.root)
@@ -139,28 +170,36 @@ class SchemaSource:
         self._check_references()
 
     # -- documents ------------------------------------------------------------------------------
+    @property
+    def dialect(self) -> str:
+        """The dialect the root is read in, and whether it was declared or assumed."""
+        how = "$schema" if self.dialect_declared else "assumed: no $schema"
+        return f"{dialect_name(self.specification)} ({how})"
+
     @staticmethod
-    def _check_schema(contents: Any, where: str) -> None:
+    def _check_schema(contents: Any, where: str, spec: referencing.Specification) -> None:
         if not isinstance(contents, dict | bool):
             raise UnusableInput(f"{where}: not a JSON Schema (expected an object or true/false)")
         if isinstance(contents, bool):
             return
-        key = hashlib.sha256(json.dumps(contents, sort_keys=True).encode("utf-8")).hexdigest()
+        key = spec.name + hashlib.sha256(json.dumps(contents, sort_keys=True).encode("utf-8")).hexdigest()
         if key in _VALID_SCHEMAS:
             return
+        default = _VALIDATORS.get(spec.name, jsonschema.Draft202012Validator)
         try:
-            jsonschema.validators.validator_for(contents, default=jsonschema.Draft202012Validator).check_schema(
-                contents
-            )
+            jsonschema.validators.validator_for(contents, default=default).check_schema(contents)
         except SchemaError as exc:
             at = "/" + "/".join(escape(p) for p in exc.absolute_path) if exc.absolute_path else "the root"
-            raise UnusableInput(f"{where}: not a valid JSON Schema at {at}: {exc.message}") from None
+            how = "its $schema" if isinstance(contents.get("$schema"), str) else "assumed: no $schema"
+            raise UnusableInput(
+                f"{where}: not a valid JSON Schema at {at} (read as {dialect_name(spec)}, {how}): {exc.message}"
+            ) from None
         except referencing.exceptions.Unresolvable:  # pragma: no cover - meta-schemas are bundled
             raise UnusableInput(f"{where}: its $schema meta-schema is unknown") from None
         _VALID_SCHEMAS.add(key)
 
     def _add(self, uri: str, contents: Any, path: Path | None) -> Document:
-        doc = Document(uri=uri, contents=contents, path=path, specification=_spec_of(contents))
+        doc = Document(uri=uri, contents=contents, path=path, specification=_spec_of(contents, self.specification))
         doc.index()
         self.documents[uri] = doc
         for oid in doc.pointers:
@@ -180,7 +219,7 @@ class SchemaSource:
         if path is None:
             raise referencing.exceptions.NoSuchResource(ref=uri)
         contents = load_json(path)
-        self._check_schema(contents, str(path))
+        self._check_schema(contents, str(path), _spec_of(contents, self.specification))
         doc = self._add(uri, contents, path)
         own_id = contents.get("$id") if isinstance(contents, dict) else None
         if isinstance(own_id, str):
@@ -237,7 +276,8 @@ class SchemaSource:
             if doc_uri in seen:
                 continue
             seen.add(doc_uri)
-            for ref, ref_resolver, pointer in _references(contents, resolver, start):
+            spec = self.documents[doc_uri].specification
+            for ref, ref_resolver, pointer in _references(contents, resolver, start, spec):
                 try:
                     resolved = ref_resolver.lookup(ref)
                 except referencing.exceptions.Unresolvable as exc:
@@ -283,14 +323,17 @@ def _why(exc: Exception) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _references(contents: Any, resolver: Any, start: str) -> Iterator[tuple[str, Any, str]]:
-    """Every ($ref value, resolver in scope, pointer) in a document, honouring embedded `$id`s."""
+def _references(
+    contents: Any, resolver: Any, start: str, spec: referencing.Specification
+) -> Iterator[tuple[str, Any, str]]:
+    """Every ($ref value, resolver in scope, pointer) in a document, honouring embedded `$id`s
+    (an embedded resource without `$schema` is in its document's dialect)."""
     stack: list[tuple[Any, Any, str]] = [(contents, resolver, start)]
     while stack:
         value, scope, pointer = stack.pop()
         if isinstance(value, dict):
             if pointer and isinstance(value.get("$id"), str):
-                scope = scope.in_subresource(_spec_of(value).create_resource(value))
+                scope = scope.in_subresource(_spec_of(value, spec).create_resource(value))
             for key in ("$ref", "$dynamicRef", "$recursiveRef"):
                 if isinstance(value.get(key), str):
                     yield value[key], scope, f"{pointer}/{escape(key)}"

@@ -32,6 +32,8 @@ def render_text(result: CompatResult) -> str:
     for item in result.checks:
         status = "compatible" if item.compatible else "BREAKING"
         lines.append(f"{item.direction:<8}  {item.old} -> {item.new}  {status}")
+        if item.dialect_note:
+            lines.append(f"  {item.dialect_note}")
         if not item.changes:
             lines.append("  (no changes)")
         width = max((len(c.code) for c in item.changes), default=0)
