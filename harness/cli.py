@@ -60,6 +60,22 @@ def validate_stream(
 
 
 @app.command()
+def reconcile(
+    old: Annotated[str, typer.Argument(help="The outgoing supplier's extract (JSON Lines), or - for standard input.")],
+    new: Annotated[str, typer.Argument(help="What the new side holds (JSON Lines), or - for standard input.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write every difference and unusable line here, as JSON lines.")
+    ] = None,
+    show: Annotated[int, typer.Option("--show", help="How many differences to print.")] = 20,
+    root: RootOption = None,
+) -> None:
+    """A data migration: records matched per message type and key (exit 0 reconciled, 1 not, 2 error)."""
+    from harness.stream.reconcile import run_reconcile
+
+    raise typer.Exit(run_reconcile(old, new, out=out, show=show, root=root))
+
+
+@app.command()
 def verify(
     provider: Annotated[str, typer.Option("--provider", help="The provider to verify, e.g. field-monitoring-service.")],
     bus: Annotated[

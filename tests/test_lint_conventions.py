@@ -222,3 +222,53 @@ def test_a_finding_reaches_the_command_line_with_its_line(catalogue_copy: Path) 
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text == '    "caseState": {')
     assert f"schemas/case-created/v1.json:{line}: /$defs/caseState: give this subschema a title" in result.out
     assert "lint: 1 finding(s)" in result.out
+
+
+# -- records and references ------------------------------------------------------------------------
+RECORD_CASES = [
+    (
+        "violation-raised",
+        lambda d: d["x-record"].update(key=["/sys_idx"]),
+        "/x-record/key/0: '/sys_idx' is no field the record declares",
+    ),
+    (
+        "positions-reported",
+        lambda d: d["x-record"].update(key=["/speed"]),
+        "/x-record/key/0: '/speed' is not required: every record needs its key",
+    ),
+    (
+        "positions-reported",
+        lambda d: d["x-record"].update(each="/additionalInformation"),
+        "/x-record/each: '/additionalInformation' is not an array of records",
+    ),
+    (
+        "case-created",
+        lambda d: d["x-record"].update(each="/additionalInformation"),
+        '/x-record: x-record is {"at": "/pointer"} (one record) or {"each": "/pointer/to/array"}',
+    ),
+    (
+        "violation-raised",
+        lambda d: d["x-references"][0].update(to="nothing"),
+        "/x-references/0/to: 'nothing' is no message with an x-record",
+    ),
+    (
+        "violation-raised",
+        lambda d: d["x-references"][0].update(field="/case"),
+        "/x-references/0/field: '/case' is no field of a case-created record",
+    ),
+    (
+        "positions-reported",
+        lambda d: d["x-references"][0].update({"from": "/device"}),
+        "/x-references/0/from: '/device' is no field the record declares",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("schema", "edit", "expected"), RECORD_CASES, ids=[c[2].split(":")[0] + c[0] for c in RECORD_CASES]
+)
+def test_record_and_reference_declarations(catalogue_copy: Path, schema: str, edit: Edit, expected: str) -> None:
+    _edit(catalogue_copy, schema, edit)
+    found = _findings(catalogue_copy, conventions.check_records)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"schemas/{schema}/v1.json: {expected}"), found

@@ -344,3 +344,120 @@ def check_titles(ctx: Any) -> Iterator[Finding]:
 
 
 CHECKS = [check_layout, check_timestamps, check_personal_marks, check_titles]
+
+
+# -- records and references (data migration) -----------------------------------------------------
+def _steps(pointer: Any) -> list[str] | None:
+    if not isinstance(pointer, str) or (pointer and not pointer.startswith("/")):
+        return None
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]] if pointer else []
+
+
+def _walk_declared(
+    ctx: Any, doc: Any, start: list[tuple[Any, Any]], steps: list[str]
+) -> tuple[list[tuple[Any, Any]], bool] | None:
+    """Follow property names from the given subschemas: the subschemas at the end, and whether every
+    step is required. None when some step is declared by no applicable subschema."""
+    from harness.schemas.registry import _applicable
+
+    here = start
+    required = True
+    for step in steps:
+        subs = [pair for schema, res in here for pair in _applicable(schema, res, 0)]
+        nxt = [
+            (sub["properties"][step], res)
+            for sub, res in subs
+            if isinstance(sub.get("properties"), dict) and step in sub["properties"]
+        ]
+        if not nxt:
+            return None
+        required = required and any(step in (sub.get("required") or []) for sub, _ in subs)
+        here = nxt
+    return here, required
+
+
+def record_spec(doc: Any) -> dict[str, Any] | None:
+    """A message schema's x-record declaration, when it has a usable one."""
+    spec = doc.contents.get("x-record")
+    return spec if isinstance(spec, dict) else None
+
+
+def check_records(ctx: Any) -> Iterator[Finding]:
+    """x-record (the record a message carries and its key) and x-references (what a record refers to),
+    which `reconcile` and `validate-stream --integrity` read: every pointer is declared by the schema,
+    keys are required, references name a keyed message and a declared field."""
+    by_folder = {d.name: d for d in ctx.registry.messages()}
+    for doc in ctx.registry.messages():
+        spec = doc.contents.get("x-record")
+        if spec is None:
+            continue
+        resolver = ctx.registry.referencing.resolver(base_uri=doc.uri)
+        if not isinstance(spec, dict) or ("at" in spec) == ("each" in spec):
+            yield ctx.finding(
+                doc.path,
+                "/x-record",
+                'x-record is {"at": "/pointer"} (one record) or {"each": "/pointer/to/array"} (one per item), '
+                'with "key": ["/field", ...]',
+            )
+            continue
+        where_key = "at" if "at" in spec else "each"
+        steps = _steps(spec[where_key])
+        found = None if steps is None else _walk_declared(ctx, doc, [(doc.contents, resolver)], steps)
+        if found is None:
+            yield ctx.finding(
+                doc.path, f"/x-record/{where_key}", f"{spec[where_key]!r} is no place the schema declares"
+            )
+            continue
+        record, _ = found
+        if where_key == "each":
+            from harness.schemas.registry import _applicable
+
+            subs = [pair for schema, res in record for pair in _applicable(schema, res, 0)]
+            record = [(sub["items"], res) for sub, res in subs if isinstance(sub.get("items"), dict)]
+            if not record:
+                yield ctx.finding(doc.path, "/x-record/each", f"{spec['each']!r} is not an array of records")
+                continue
+        keys = spec.get("key")
+        if not isinstance(keys, list) or not keys:
+            yield ctx.finding(doc.path, "/x-record/key", "name the record's key: a list of pointers into the record")
+            continue
+        for i, key in enumerate(keys):
+            steps = _steps(key)
+            at = None if steps is None or not steps else _walk_declared(ctx, doc, record, steps)
+            if at is None:
+                yield ctx.finding(doc.path, f"/x-record/key/{i}", f"{key!r} is no field the record declares")
+            elif not at[1]:
+                yield ctx.finding(
+                    doc.path, f"/x-record/key/{i}", f"{key!r} is not required: every record needs its key"
+                )
+        for i, ref in enumerate(doc.contents.get("x-references") or []):
+            ptr = f"/x-references/{i}"
+            if not isinstance(ref, dict) or not {"from", "to", "field"} <= set(ref):
+                yield ctx.finding(
+                    doc.path, ptr, 'a reference is {"from": "/field", "to": "<message>", "field": "/field"}'
+                )
+                continue
+            steps = _steps(ref["from"])
+            if not steps or _walk_declared(ctx, doc, record, steps) is None:
+                yield ctx.finding(doc.path, f"{ptr}/from", f"{ref['from']!r} is no field the record declares")
+            target = by_folder.get(ref["to"])
+            target_spec = record_spec(target) if target is not None else None
+            if target_spec is None:
+                yield ctx.finding(doc.path, f"{ptr}/to", f"{ref['to']!r} is no message with an x-record")
+                continue
+            if ("at" in target_spec) == ("each" in target_spec):
+                continue  # the target's own x-record finding says what to fix
+            target_resolver = ctx.registry.referencing.resolver(base_uri=target.uri)
+            base = _steps(target_spec.get("at", target_spec.get("each"))) or []
+            start = _walk_declared(ctx, target, [(target.contents, target_resolver)], base)
+            if start is not None and "each" in target_spec:
+                from harness.schemas.registry import _applicable
+
+                subs = [pair for schema, res in start[0] for pair in _applicable(schema, res, 0)]
+                start = ([(s["items"], r) for s, r in subs if isinstance(s.get("items"), dict)], start[1])
+            steps = _steps(ref["field"])
+            if start is None or not steps or _walk_declared(ctx, target, start[0], steps) is None:
+                yield ctx.finding(doc.path, f"{ptr}/field", f"{ref['field']!r} is no field of a {ref['to']} record")
+
+
+CHECKS.append(check_records)

@@ -1,0 +1,311 @@
+"""`em-harness reconcile OLD.jsonl NEW.jsonl`: a data migration, record by record.
+
+OLD is the outgoing supplier's extract; NEW is what the new side holds (its own extract, or what the
+datastore ingested). Each line is a domain event; its records and their keys come from the catalogue
+(`x-record`, harness/stream/records.py). Records are matched per message type and key:
+- matched: the same record on both sides (numbers compare as JSON numbers: 5 equals 5.0);
+- changed: the same key, different content (the changed fields are named, never their values);
+- missing: in OLD, not in NEW; extra: in NEW, not in OLD.
+When a key appears on several lines of one side (a status that changed twice), the last line is the
+record ("superseded" counts the others). Lines that cannot be read as a catalogue message, and records
+without their key, also keep the migration from reconciling: nothing is silently skipped.
+
+Streaming in bounded memory: each side's records go into a temporary SQLite file (key, line, digest,
+body), and the comparison is done by joins there, so two 1 GiB extracts need disk, not RAM.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from harness.errors import UnusableInput
+from harness.schemas.registry import SchemaRegistry
+from harness.stream.records import RecordKind, differences, digest, kinds
+
+OLD, NEW = 0, 1
+SIDES = ("old", "new")
+BATCH = 5000
+
+
+@dataclass
+class Problem:
+    side: int
+    line: int
+    what: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "unreadable", "side": SIDES[self.side], "line": self.line, "problem": self.what}
+
+
+@dataclass
+class Difference:
+    kind: str  # missing | extra | changed
+    event_type: str
+    key: str
+    old_line: int | None
+    new_line: int | None
+    fields: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "eventType": self.event_type,
+            "key": self.key,
+            "oldLine": self.old_line,
+            "newLine": self.new_line,
+            "fields": self.fields,
+        }
+
+
+@dataclass
+class TypeCounts:
+    old: int = 0
+    new: int = 0
+    matched: int = 0
+    changed: int = 0
+    missing: int = 0
+    extra: int = 0
+    superseded_old: int = 0
+    superseded_new: int = 0
+
+
+@dataclass
+class Reconciliation:
+    per_type: dict[str, TypeCounts] = field(default_factory=dict)
+    lines: list[int] = field(default_factory=lambda: [0, 0])
+    problems: Counter = field(default_factory=Counter)  # (side, what) -> count
+    first_problems: list[Problem] = field(default_factory=list)
+    first_differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def differences(self) -> int:
+        return sum(c.changed + c.missing + c.extra for c in self.per_type.values())
+
+    @property
+    def reconciled(self) -> bool:
+        return self.differences == 0 and not self.problems
+
+
+class Reconciler:
+    def __init__(self, registry: SchemaRegistry, folder: Path, *, keep_first: int = 20) -> None:
+        self.kinds: dict[str, RecordKind] = kinds(registry)
+        self.keep_first = keep_first
+        self.db = sqlite3.connect(folder / "reconcile.db", isolation_level=None)
+        self.db.executescript(
+            """
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            PRAGMA cache_size = -65536;
+            CREATE TABLE rec (
+                side INTEGER NOT NULL, type TEXT NOT NULL, key TEXT NOT NULL, line INTEGER NOT NULL,
+                digest TEXT NOT NULL, body BLOB NOT NULL, dups INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (side, type, key)
+            ) WITHOUT ROWID;
+            """
+        )
+        self.result = Reconciliation()
+        self.on_record: Any = None  # called with each Difference and Problem as it is found (--out)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _problem(self, side: int, line: int, what: str) -> None:
+        self.result.problems[(side, what.split(":")[0])] += 1
+        problem = Problem(side, line, what)
+        if len(self.result.first_problems) < self.keep_first:
+            self.result.first_problems.append(problem)
+        if self.on_record is not None:
+            self.on_record(problem)
+
+    def load(self, side: int, lines: Iterable[bytes]) -> None:
+        """Read one side into the store."""
+        batch: list[tuple[Any, ...]] = []
+        insert = (
+            "INSERT INTO rec (side, type, key, line, digest, body) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (side, type, key) DO UPDATE SET line = excluded.line, digest = excluded.digest, "
+            "body = excluded.body, dups = dups + 1"
+        )
+        self.db.execute("BEGIN")
+        n = 0
+        for n, raw in enumerate(lines, 1):
+            if not raw.strip():
+                continue
+            try:
+                msg = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                self._problem(side, n, "not JSON")
+                continue
+            event_type = msg.get("eventType") if isinstance(msg, dict) else None
+            kind = self.kinds.get(event_type) if isinstance(event_type, str) else None
+            if kind is None:
+                self._problem(
+                    side,
+                    n,
+                    "not a catalogue message"
+                    + (f": unknown eventType {event_type!r}" if isinstance(event_type, str) else ": no eventType"),
+                )
+                continue
+            found = False
+            for record, key in kind.records(msg):
+                found = True
+                if key is None:
+                    self._problem(side, n, f"record without its key: {kind.name} needs {kind.key_text}")
+                    continue
+                batch.append((side, event_type, key, n, digest(record), orjson.dumps(record)))
+            if not found:
+                self._problem(side, n, f"no record: {kind.name} carries none where the catalogue says")
+            if len(batch) >= BATCH:
+                self.db.executemany(insert, batch)
+                batch.clear()
+        if batch:
+            self.db.executemany(insert, batch)
+        self.db.execute("COMMIT")
+        self.result.lines[side] = n
+
+    def compare(self) -> Reconciliation:
+        """Match the two sides in the store."""
+        result = self.result
+        q = self.db.execute
+        for event_type, side, count, dups in q("SELECT type, side, COUNT(*), SUM(dups) FROM rec GROUP BY type, side"):
+            counts = result.per_type.setdefault(event_type, TypeCounts())
+            if side == OLD:
+                counts.old, counts.superseded_old = count, dups
+            else:
+                counts.new, counts.superseded_new = count, dups
+        self.db.execute("CREATE INDEX new_side ON rec (type, key) WHERE side = 1")
+        for event_type, same in q(
+            "SELECT o.type, COUNT(*) FROM rec o JOIN rec n ON n.side = 1 AND n.type = o.type AND n.key = o.key "
+            "WHERE o.side = 0 AND o.digest = n.digest GROUP BY o.type"
+        ):
+            result.per_type[event_type].matched += same
+        for event_type, key, old_line, new_line, old_body, new_body in q(
+            "SELECT o.type, o.key, o.line, n.line, o.body, n.body FROM rec o JOIN rec n "
+            "ON n.side = 1 AND n.type = o.type AND n.key = o.key WHERE o.side = 0 AND o.digest != n.digest "
+            "ORDER BY o.line"
+        ):
+            fields = list(differences(orjson.loads(old_body), orjson.loads(new_body)))
+            if not fields:
+                result.per_type[event_type].matched += 1  # equal as JSON (5 and 5.0)
+                continue
+            result.per_type[event_type].changed += 1
+            self._difference(Difference("changed", event_type, key, old_line, new_line, fields))
+        for kind, side, other in (("missing", OLD, NEW), ("extra", NEW, OLD)):
+            for event_type, key, line in q(
+                "SELECT a.type, a.key, a.line FROM rec a WHERE a.side = ? AND NOT EXISTS "
+                "(SELECT 1 FROM rec b WHERE b.side = ? AND b.type = a.type AND b.key = a.key) ORDER BY a.line",
+                (side, other),
+            ):
+                counts = result.per_type[event_type]
+                setattr(counts, kind, getattr(counts, kind) + 1)
+                lines = (line, None) if side == OLD else (None, line)
+                self._difference(Difference(kind, event_type, key, *lines))
+        return result
+
+    def _difference(self, diff: Difference) -> None:
+        if len(self.result.first_differences) < self.keep_first:
+            self.result.first_differences.append(diff)
+        if self.on_record is not None:
+            self.on_record(diff)
+
+
+def _lines(path: str) -> Any:
+    from harness.stream.validate import _open_source
+
+    source, _ = _open_source(path)
+    return source
+
+
+def run_reconcile(old: str, new: str, *, out: Path | None, show: int, root: Path | None) -> int:
+    """The command: exit 0 reconciled, 1 not, 2 unusable input."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from harness.project import find_project
+
+    if old == "-" and new == "-":
+        raise UnusableInput("reconcile: OLD and NEW cannot both be standard input")
+    project = find_project(root)
+    registry = SchemaRegistry(project.schemas_dir)
+    sources = [_lines(old), _lines(new)]
+    sink = None
+    if out is not None:
+        for given in (old, new):
+            if given != "-" and Path(given).resolve() == out.resolve():
+                raise UnusableInput(f"--out {out}: that is an input file; write the differences elsewhere")
+        try:
+            sink = out.open("wb")
+        except OSError as exc:
+            raise UnusableInput(f"--out {out}: cannot write ({exc.strerror})") from None
+    err = Console(stderr=True, highlight=False)
+    with tempfile.TemporaryDirectory(prefix="em-harness-reconcile-") as tmp:
+        rec = Reconciler(registry, Path(tmp), keep_first=show)
+        if sink is not None:
+            rec.on_record = lambda found: sink.write(orjson.dumps(found.to_json()) + b"\n")
+        try:
+            for side, source in enumerate(sources):
+                if err.is_terminal:
+                    err.print(f"  reading {SIDES[side]}...", end="\r")
+                with source:
+                    rec.load(side, source)
+            result = rec.compare()
+        except sqlite3.OperationalError as exc:
+            raise UnusableInput(f"reconcile: the temporary store failed ({exc}); is the disk full?") from None
+        finally:
+            rec.close()
+            if sink is not None:
+                sink.close()
+
+    console = Console(highlight=False, soft_wrap=True)
+    table = Table(title=f"reconcile: {escape(old)} -> {escape(new)}", title_justify="left")
+    for column in ("message", "key", "old", "new", "matched", "changed", "missing", "extra"):
+        table.add_column(column, justify="left" if column in ("message", "key") else "right")
+    key_text = {k.event_type: k.key_text for k in rec.kinds.values()}
+    name = {k.event_type: k.name for k in rec.kinds.values()}
+    for event_type in sorted(result.per_type, key=lambda t: name[t]):
+        c = result.per_type[event_type]
+        table.add_row(
+            escape(name[event_type]),
+            escape(key_text.get(event_type, "")),
+            *(str(v) for v in (c.old, c.new, c.matched, c.changed, c.missing, c.extra)),
+        )
+    console.print(table)
+    for (side, what), count in sorted(result.problems.items()):
+        console.print(f"{SIDES[side]}: {what}: {count} line(s)", markup=False)
+    for problem in result.first_problems:
+        console.print(f"{SIDES[problem.side]} line {problem.line}: {problem.what}", markup=False)
+    for diff in result.first_differences:
+        where = ", ".join(
+            f"{side} line {line}" for side, line in (("old", diff.old_line), ("new", diff.new_line)) if line
+        )
+        fields = f": {', '.join(diff.fields[:8])}" if diff.fields else ""
+        console.print(
+            f"{diff.kind}: {name[diff.event_type]} {key_text[diff.event_type]}={diff.key} ({where}){fields}",
+            markup=False,
+        )
+    superseded = sum(c.superseded_old + c.superseded_new for c in result.per_type.values())
+    records = sum(c.old for c in result.per_type.values())
+    summary = (
+        f"{records} record(s) in old, {sum(c.new for c in result.per_type.values())} in new: "
+        f"{sum(c.matched for c in result.per_type.values())} matched, "
+        f"{sum(c.changed for c in result.per_type.values())} changed, "
+        f"{sum(c.missing for c in result.per_type.values())} missing, "
+        f"{sum(c.extra for c in result.per_type.values())} extra"
+    )
+    if superseded:
+        summary += f" ({superseded} superseded by a later line with the same key)"
+    if result.problems:
+        summary += f"; {sum(result.problems.values())} unusable line(s) or record(s)"
+    verdict = "RECONCILED" if result.reconciled else "NOT RECONCILED"
+    if sink is not None and not result.reconciled:
+        summary += f"; every difference is in {out}"
+    console.print(f"{verdict}: {summary}", markup=False)
+    return 0 if result.reconciled else 1
