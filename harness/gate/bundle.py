@@ -169,6 +169,7 @@ while IFS=$'\t' read -r seq kind hash prevhash key; do
   [ "$seq" = "seq" ] && continue
   n=$((n + 1))
   file="chain/$(printf '%06d' "$seq").json"
+  [ -f "$file" ] || fail "record $seq: $file is missing"
   actual="sha256:$(sha256sum "$file" | cut -d' ' -f1)"
   [ "$actual" = "$hash" ] || fail "record $seq: its file does not hash to $hash"
   [ "$(jq -r .seq "$file")" = "$n" ] || fail "record $seq: expected record $n here"
