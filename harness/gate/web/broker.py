@@ -504,7 +504,12 @@ class BrokerApi:
                 branch=None,
                 pacts=[pact],
                 interactions=interactions,
-                context={"tool": f"pact verifier ({tool})", "buildUrl": body.get("buildUrl"), "bus": None},
+                context={
+                    "tool": f"pact verifier ({tool})",
+                    "buildUrl": body.get("buildUrl"),
+                    "bus": None,
+                    "testResults": results_without_text(body.get("testResults") or []),
+                },
                 source="pact verifier",
             )
             vid = session.execute(
@@ -679,6 +684,23 @@ class BrokerApi:
         return dep
 
 
+def results_without_text(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The verifier's testResults as evidence keeps them: which interaction, passed or not, where it broke."""
+    return [
+        {
+            "interactionId": r.get("interactionId"),
+            "interactionDescription": r.get("interactionDescription"),
+            "success": r.get("success"),
+            "mismatches": [
+                {"attribute": m.get("attribute"), "identifier": m.get("identifier")} for m in r.get("mismatches") or []
+            ],
+            "exceptions": len(r.get("exceptions") or []),
+        }
+        for r in results
+        if isinstance(r, dict)
+    ]
+
+
 def from_test_results(
     pact: dict[str, Any], results: list[dict[str, Any]], success: bool, consumer: str
 ) -> list[dict[str, Any]]:
@@ -686,7 +708,7 @@ def from_test_results(
 
     The verifier's mismatch texts can quote the values it received, and no schema is at hand to say which
     are personal, so only where each mismatch is (attribute and path) is kept, never its text."""
-    keys = {str(it.get("key")) for it in pact.get("interactions", []) or [] if it.get("key")}
+    keys = {hal.interaction_key(it) for it in pact.get("interactions", []) or []}
     by_id = {str(r.get("interactionId")): r for r in results if r.get("interactionId")}
     # The verifier names a failed interaction by description too, a passed one by its key alone.
     by_description = {str(r.get("interactionDescription")): r for r in results if r.get("interactionDescription")}
@@ -697,7 +719,7 @@ def from_test_results(
     out = []
     for it in pact.get("interactions", []) or []:
         description = str(it.get("description"))
-        result = by_id.get(str(it.get("key"))) or by_description.get(description)
+        result = by_id.get(hal.interaction_key(it)) or by_description.get(description)
         passed = bool(result.get("success")) if result is not None else not unplaced_failure
         failures = []
         for m in (result or {}).get("mismatches", []) or []:

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from harness.gate.decide import Decision, Line
-from harness.gate.evidence import stamp
+from harness.gate.evidence import canonical, sha256, stamp
 from harness.gate.models import Deployment, Environment, PactContent, Pacticipant, Verification, Version
 
 PB_CURIES = [{"name": "pb", "href": "{base}/doc/{rel}?context=index", "templated": True}]
@@ -213,8 +213,20 @@ def deployed_version(base: str, d: Deployment) -> dict[str, Any]:
     }
 
 
+def interaction_key(interaction: dict[str, Any]) -> str:
+    """An id for an interaction, from its content: the Pact Broker's `_id`.
+
+    The Pact verifier reports results per interaction `_id` (which a broker adds when it serves a pact);
+    without one it lumps every failure under one empty id. So pacts are served with an `_id` on every
+    interaction (the stored content and its hash stay as published)."""
+    return sha_hex(sha256(canonical({k: v for k, v in interaction.items() if k != "_id"})))[:16]
+
+
 def pact(base: str, content: PactContent, consumer_version: Version | None = None) -> dict[str, Any]:
     doc = json.loads(content.content)
+    for interaction in doc.get("interactions", []) or []:
+        if isinstance(interaction, dict):
+            interaction["_id"] = interaction_key(interaction)
     url = pact_url(base, content)
     links: dict[str, Any] = {
         "self": {
