@@ -120,6 +120,37 @@ def test_a_removed_record_is_named(signed_store: tuple[Path, Path], tmp_path: Pa
     assert "record 5 (publish): expected record 4 here" in r.out
 
 
+def test_an_unsigned_chain_rebuilt_after_a_removal_breaks_at_the_link(
+    signed_store: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Renumbered and re-hashed records after a removed one, signatures dropped: the `prev` link still breaks."""
+    import hashlib
+
+    url = copy_of(signed_store, tmp_path)
+
+    def rebuild(conn) -> None:
+        conn.execute(delete(Evidence).where(Evidence.seq == 4))
+        for seq in range(5, 12):
+            text = conn.execute(select(Evidence.canonical).where(Evidence.seq == seq)).scalar_one()
+            body = json.loads(text)
+            body["seq"] = seq - 1
+            import rfc8785
+
+            data = rfc8785.dumps(body).decode()
+            digest = "sha256:" + hashlib.sha256(data.encode()).hexdigest()
+            conn.execute(
+                update(Evidence)
+                .where(Evidence.seq == seq)
+                .values(seq=seq - 1, canonical=data, hash=digest, signature=None, key_id=None)
+            )
+        conn.execute(update(EvidenceHead).values(seq=10))
+
+    tamper(url, rebuild)
+    r = check(url)
+    assert r.code == 1
+    assert "record 4 (publish): its link to the record before does not match" in r.out
+
+
 def test_reordered_records_are_named(signed_store: tuple[Path, Path], tmp_path: Path) -> None:
     url = copy_of(signed_store, tmp_path)
 
