@@ -88,7 +88,12 @@ class Redactor:
             path = "/" + str(f.get("path") or "").lstrip("/")
             at_secret = places is None or any(path == p or path.startswith(p + "/") for p in places)
             if at_secret and not (places is None and path == "/version"):
+                quoted = f.get("actual")
                 f["actual"] = REDACTED
+                if isinstance(quoted, str) and len(quoted) >= 3:  # the check's quote, perhaps cut short
+                    for key in ("message", "expected"):
+                        if isinstance(f.get(key), str):
+                            f[key] = f[key].replace(quoted, REDACTED)
             for key in ("actual", "message", "expected"):
                 text = f.get(key)
                 if isinstance(text, str):

@@ -94,6 +94,13 @@ def test_the_gate_from_publish_to_can_i_deploy(store_url: str) -> None:
     assert after.code == 0, after.text
     assert "no version of field-monitoring-service is deployed in production" in json.loads(after.out)["notes"][0]
 
+    # and once probation-alerts has left production, the faulty supplier has no failing counterpart there
+    assert em("record-undeployment", "--pacticipant", "probation-alerts", "--env", "production",
+              "--store", store_url).code == 0  # fmt: skip
+    freed = cid(store_url, FMS, "2.1.0")
+    assert freed.code == 0, freed.text
+    assert [r["consumer"] for r in json.loads(freed.out)["matrix"]] == ["cemo"]
+
 
 def test_pending_never_fails_the_supplier_but_blocks_the_gate(sqlite_url: str) -> None:
     """A pact the provider never passed is pending: verify --publish exits 0, can-i-deploy says no."""
