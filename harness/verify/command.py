@@ -36,6 +36,10 @@ def run_verify(
 
         check_publish_options(publish, provider_version, only)
     project = find_project(root)
+    if publish:  # a store that cannot be used fails before the run, not after it
+        from harness.gate.store import Store
+
+        Store.open(store, project.root).dispose()
     engine = VerifyEngine(
         project,
         provider,
