@@ -29,6 +29,14 @@ RootOption = Annotated[
     Path | None,
     typer.Option("--root", help="Project folder holding schemas/ and contracts/ (default: found from here)."),
 ]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="The gate store: a SQLAlchemy URL (sqlite:///FILE, postgresql://...) or a SQLite file "
+        "(default: EM_HARNESS_STORE, else .em-harness/gate.db in the project).",
+    ),
+]
 
 
 @app.command()
@@ -111,6 +119,21 @@ def verify(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write everything recorded, as JSON, here.")] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for the synthetic data (repeatable runs).")] = None,
+    publish: Annotated[
+        bool,
+        typer.Option(
+            "--publish",
+            help="Record the verification in the gate store (needs --provider-version). A pact the provider has "
+            "never passed is pending: its failures do not fail the run, but they block can-i-deploy.",
+        ),
+    ] = False,
+    provider_version: Annotated[
+        str | None, typer.Option("--provider-version", help="The supplier version verified (with --publish).")
+    ] = None,
+    branch: Annotated[
+        str | None, typer.Option("--branch", help="The supplier version's branch (with --publish).")
+    ] = None,
+    store: StoreOption = None,
     root: RootOption = None,
 ) -> None:
     """Verify one provider against every contract that names it (exit 0 pass, 1 contract failure, 2 error)."""
@@ -131,6 +154,10 @@ def verify(
             html_out=html_out,
             root=root,
             seed=seed,
+            publish=publish,
+            provider_version=provider_version,
+            branch=branch,
+            store=store,
         )
     )
 
@@ -198,6 +225,146 @@ def diff_command(
     from harness.evolve.render import run_diff
 
     raise typer.Exit(run_diff(base, root, mode=mode, lenient=not strict, json_out=json_out))
+
+
+# -- the gate (harness/gate): publish, deployments, can-i-deploy, evidence, serve ------------------------
+@app.command()
+def publish(
+    consumer_version: Annotated[
+        str, typer.Option("--consumer-version", help="The consumer version these pacts belong to.")
+    ],
+    branch: Annotated[str | None, typer.Option("--branch", help="The consumer version's branch.")] = None,
+    consumer: Annotated[
+        list[str] | None,
+        typer.Option("--consumer", help="Publish only this consumer's pacts (repeatable; default: every consumer)."),
+    ] = None,
+    store: StoreOption = None,
+    root: RootOption = None,
+) -> None:
+    """Publish the pacts in contracts/pacts, with the catalogue's content hash, to the gate store."""
+    from harness.gate.commands import run_publish
+
+    raise typer.Exit(run_publish(consumer_version, branch=branch, consumers=consumer, store=store, root=root))
+
+
+@app.command("record-deployment")
+def record_deployment(
+    pacticipant: Annotated[str, typer.Option("--pacticipant", help="The application, e.g. cemo.")],
+    version: Annotated[str, typer.Option("--version", help="The version now running.")],
+    env: Annotated[str, typer.Option("--env", "--environment", help="The environment, e.g. production.")],
+    instance: Annotated[
+        str | None, typer.Option("--application-instance", help="When several instances run side by side.")
+    ] = None,
+    create_env: Annotated[
+        bool, typer.Option("--create-env", help="Create the environment if the gate does not know it yet.")
+    ] = False,
+    store: StoreOption = None,
+    root: RootOption = None,
+) -> None:
+    """Note what runs where (the version it replaces in that environment is undeployed)."""
+    from harness.gate.commands import run_record_deployment
+
+    raise typer.Exit(
+        run_record_deployment(
+            pacticipant, version, env, instance=instance, create_env=create_env, store=store, root=root
+        )
+    )
+
+
+@app.command("record-undeployment")
+def record_undeployment(
+    pacticipant: Annotated[str, typer.Option("--pacticipant", help="The application, e.g. cemo.")],
+    env: Annotated[str, typer.Option("--env", "--environment", help="The environment it left.")],
+    version: Annotated[
+        str | None, typer.Option("--version", help="Only this version (default: whatever is deployed there).")
+    ] = None,
+    instance: Annotated[str | None, typer.Option("--application-instance", help="Only this instance.")] = None,
+    store: StoreOption = None,
+    root: RootOption = None,
+) -> None:
+    """Note that an application no longer runs in an environment."""
+    from harness.gate.commands import run_record_undeployment
+
+    raise typer.Exit(
+        run_record_undeployment(pacticipant, env, version=version, instance=instance, store=store, root=root)
+    )
+
+
+@app.command("can-i-deploy")
+def can_i_deploy(
+    pacticipant: Annotated[str, typer.Option("--pacticipant", help="The application to deploy.")],
+    version: Annotated[str, typer.Option("--version", help="Its version.")],
+    to: Annotated[str, typer.Option("--to", "--to-environment", help="The environment.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="table (default) or json.")] = "table",
+    store: StoreOption = None,
+    root: RootOption = None,
+) -> None:
+    """The gate: yes (exit 0) only when every counterpart deployed there has passed the pact with this
+    version, in both directions; no (exit 1) with the reasons; 2 on error."""
+    from harness.gate.commands import run_can_i_deploy
+
+    raise typer.Exit(run_can_i_deploy(pacticipant, version, to, output=output, store=store, root=root))
+
+
+evidence_app = typer.Typer(help="The tamper-evident evidence chain: check it, export an audit bundle.")
+app.add_typer(evidence_app, name="evidence")
+
+
+@evidence_app.command("verify")
+def evidence_verify(
+    public_key: Annotated[
+        Path | None,
+        typer.Option("--public-key", help="Check every signature against this Ed25519 public key (PEM)."),
+    ] = None,
+    head: Annotated[
+        str | None,
+        typer.Option("--head", help="A head hash printed earlier: fail if the chain no longer contains it."),
+    ] = None,
+    store: StoreOption = None,
+    root: RootOption = None,
+) -> None:
+    """Check every record's hash, link and signature (exit 0 intact, 1 broken, naming the first bad record)."""
+    from harness.gate.commands import run_evidence_verify
+
+    raise typer.Exit(run_evidence_verify(public_key=public_key, head=head, store=store, root=root))
+
+
+@evidence_app.command("export")
+def evidence_export(
+    out: Annotated[Path, typer.Option("--out", help="The folder to write the bundle to (created).")],
+    record: Annotated[
+        int | None, typer.Option("--record", help="The evidence record to export (default: the last verification).")
+    ] = None,
+    store: StoreOption = None,
+    root: RootOption = None,
+) -> None:
+    """Write a self-contained audit bundle: the record, JSON, JUnit, the contracts verified, the chain, a README."""
+    from harness.gate.commands import run_evidence_export
+
+    raise typer.Exit(run_evidence_export(out, seq=record, store=store, root=root))
+
+
+gate_app = typer.Typer(help="The gate's web page and Pact Broker API.")
+app.add_typer(gate_app, name="gate")
+
+
+@gate_app.command("serve")
+def gate_serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 9292,
+    open_reads: Annotated[
+        bool,
+        typer.Option("--open-reads", help="Serve reads to any client (default: loopback only, others need the token)."),
+    ] = False,
+    store: StoreOption = None,
+    root: RootOption = None,
+) -> None:
+    """The matrix web page and the Pact Broker API subset the official `pact broker` CLI uses.
+
+    Writes need `Authorization: Bearer $EM_HARNESS_GATE_TOKEN` (without the variable, writes are refused)."""
+    from harness.gate.commands import run_gate_serve
+
+    raise typer.Exit(run_gate_serve(host=host, port=port, open_reads=open_reads, store=store, root=root))
 
 
 def _quiet_libraries() -> None:

@@ -26,8 +26,20 @@ def run_verify(
     channel_prefix: str | None = None,
     connect_timeout: float = 10.0,
     ready_timeout: float = 30.0,
+    publish: bool = False,
+    provider_version: str | None = None,
+    branch: str | None = None,
+    store: str | None = None,
 ) -> int:
+    if publish or provider_version:
+        from harness.gate.publish_run import check_publish_options
+
+        check_publish_options(publish, provider_version, only)
     project = find_project(root)
+    if publish:  # a store that cannot be used fails before the run, not after it
+        from harness.gate.store import Store
+
+        Store.open(store, project.root).dispose()
     engine = VerifyEngine(
         project,
         provider,
@@ -53,4 +65,19 @@ def run_verify(
         write_junit(finished, junit)
     if html_out:
         write_html(finished, html_out)
+    if publish:
+        from harness.gate.publish_run import publish_run
+        from harness.schemas.registry import SchemaRegistry
+
+        registry = engine.plan.registry if engine.plan is not None else SchemaRegistry(project.schemas_dir)
+        return publish_run(
+            project,
+            finished,
+            provider_version=provider_version or "",
+            branch=branch,
+            store=store,
+            bus=bus,
+            registry=registry,
+            console=console.console,
+        )
     return finished.exit_code

@@ -1,0 +1,1 @@
+"""The gate's ASGI app: the matrix pages and the Pact Broker API subset (Starlette)."""
