@@ -55,6 +55,8 @@ class CheckResult:
     passed: bool
     failures: list[Failure] = field(default_factory=list)
     skipped: str | None = None  # why the check could not run (e.g. no message captured)
+    pending: bool = False
+    """The check belongs to a pending interaction (V4 `pending: true`): reported, never failing the run."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class CheckResult:
             "passed": self.passed,
             "skipped": self.skipped,
             "failures": [f.to_json() for f in self.failures],
+            "pending": self.pending,
         }
 
 
