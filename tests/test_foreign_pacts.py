@@ -175,3 +175,20 @@ def test_every_fixture_has_its_broken_twin():
     twins = {p.parent.parent.relative_to(FOREIGN).as_posix() for p in FOREIGN.glob("*/*/broken/*.json")}
     assert folders == twins
     assert folders == set(BROKEN) | {"pact-js/v4-pending"}
+
+
+def test_concurrent_sync_requests_never_take_each_others_answer(tmp_path):
+    """Five copies of one synchronous interaction run at once: each request gets fresh identifiers, and each
+    answer captured is the one to its own request."""
+    doc = json.loads(fixture("pact-js/v4-sync").read_text())
+    (sync,) = doc["interactions"]
+    doc["interactions"] = [dict(sync, description=f"an order submitted gets a case created #{n}") for n in range(5)]
+    run = verify(catalogue(tmp_path, ("cemo-field-monitoring-service.json", doc)))
+    assert run.code == 0, run.console
+    sent = []
+    for o in run.finished.outcomes:
+        (stimulus,) = o.stimuli
+        order_id = stimulus.body["additionalInformation"]["order_id"]
+        assert o.captured.body["additionalInformation"]["orderId"] == order_id
+        sent.append(order_id)
+    assert len(set(sent)) == 5

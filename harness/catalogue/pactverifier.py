@@ -49,7 +49,7 @@ class Served:
     interaction: Interaction
     part: Part
     body: Any
-    """The message body to serve: JSON (dict, list, ...) or text (str)."""
+    """The message body to serve: JSON (dict, list, ...), text (str) or bytes."""
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -128,6 +128,8 @@ def _sources(folder: Path, served: list[Served]) -> list[Path]:
 
 
 def _contents(body: Any) -> bytes:
+    if isinstance(body, bytes | bytearray):
+        return bytes(body)
     return body.encode("utf-8") if isinstance(body, str) else orjson.dumps(body)
 
 
