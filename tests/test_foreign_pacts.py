@@ -148,7 +148,7 @@ def test_combined_file_lists_http_as_out_of_scope_and_verifies_the_rest(tmp_path
         "cemo-field-monitoring-service.json: out of scope (em-harness verifies message interactions; "
         "verify it with an HTTP provider verification)"
     ]
-    assert "1 interaction(s) out of scope" in run.console
+    assert "; 1 note(s)" in run.console
     assert {o.key for o in run.finished.outcomes} == {
         "cemo / a case created for a new order",
         "cemo / an order submitted gets a case created",

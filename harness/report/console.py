@@ -103,5 +103,5 @@ class ConsoleSink:
                 "(pending interactions do not fail the run)"
             )
         if run.notes:
-            line += f"; {len(run.notes)} interaction(s) out of scope"
+            line += f"; {len(run.notes)} note(s)"
         c.print(line, soft_wrap=True)

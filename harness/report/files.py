@@ -8,7 +8,7 @@ A pending interaction (V4 `pending: true`) that fails is "pending: failed" in ev
 mismatches: in JUnit a skipped testcase carrying them (it does not fail the build, as the Pact
 Broker's pending pacts do not), in JSON `pending` and `verdict` fields and counts apart, in HTML its
 own colour. Interactions the run left out (HTTP ones of a combined pact file) are notes: skipped
-testcases in JUnit, `notes` in JSON, a list in HTML.
+testcases in JUnit, `notes` in JSON, a list in HTML; so are the structural problems of its pacts.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def write_junit(run: RunFinished, path: Path) -> None:
     for note in run.notes:
         tests += 1
         skipped += 1
-        case = ET.SubElement(suite, "testcase", classname=_xml(run.provider), name=_xml(f"{note} [out of scope]"))
+        case = ET.SubElement(suite, "testcase", classname=_xml(run.provider), name=_xml(f"note: {note}"))
         ET.SubElement(case, "skipped", message=_xml(note))
     if run.error:
         tests += 1

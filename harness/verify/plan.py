@@ -127,11 +127,13 @@ class Plan:
     channels: dict[str, str]  # message folder -> channel address
     publishes: list[str] = field(default_factory=list)  # eventTypes the provider sends (asyncapi)
     unsupported: list[Unsupported] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Structural problems of the provider's pact files (file: pointer: problem), as lint reports them."""
 
     @property
     def notes(self) -> list[str]:
-        """One line per interaction the run leaves out, and why."""
-        return [u.note for u in self.unsupported]
+        """One line per interaction the run leaves out and why, then each structural problem of its pacts."""
+        return [u.note for u in self.unsupported] + self.problems
 
 
 def make_plan(project: Project, provider: str) -> Plan:
@@ -197,6 +199,7 @@ def make_plan(project: Project, provider: str) -> Plan:
         channels=channels,
         publishes=[p for p in publishes if p],
         unsupported=unsupported,
+        problems=[f"{p.path.name}: {q.pointer or '/'}: {q.problem}" for p in pacts for q in p.problems],
     )
 
 
