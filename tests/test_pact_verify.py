@@ -270,3 +270,13 @@ def test_structural_problems_of_a_pact_are_notes_of_the_run(tmp_path):
     assert run.code == 1  # the caseId is then compared by equality with the example, and differs
     (line,) = run.lines("FAIL ")
     assert "/additionalInformation/caseId" in line
+
+
+def test_a_mismatch_the_verifier_reports_twice_is_one_failure():
+    from harness.catalogue.pactverifier import _verdict
+
+    item = {"path": "$.a", "mismatch": "Expected 'x' to match '^y$'", "expected": '"y"', "actual": '"x"'}
+    verdict = _verdict("k", {"description": "k", "result": "Error", "mismatch": {"mismatches": [item, dict(item)]}})
+    assert verdict.mismatches == [item]
+    assert _verdict("k", {"description": "k", "result": "OK"}).passed
+    assert not _verdict("k", {"description": "k", "result": "Error"}).passed  # a failure with no reason fails
