@@ -289,6 +289,8 @@ class Pact:
     problems: list[Problem] = field(default_factory=list)
     form: str = V4
     """V4, "V3 messages" or "HTTP" (a V1-V3 HTTP pact)."""
+    raw: Any = field(default=None, repr=False, compare=False)
+    """The file's JSON as read (the verifier bridge serves each part from it, by its pointer)."""
 
 
 def escape(token: str) -> str:
@@ -344,7 +346,7 @@ def load_pact(path: Path) -> Pact:
     if version is None:
         version = "3.0.0" if isinstance(messages, list) else "unknown"
     _duplicates(loaded, problems)
-    return Pact(path, consumer, provider, loaded, version, problems, form)
+    return Pact(path, consumer, provider, loaded, version, problems, form, raw)
 
 
 def load_pacts(pacts_dir: Path) -> list[Pact]:

@@ -108,7 +108,7 @@ def _sources(folder: Path, served: list[Served]) -> list[Path]:
     grouped: dict[tuple[Path, str], list[dict[str, Any]]] = {}
     for s in served:
         if s.pact.path not in docs:
-            docs[s.pact.path] = json.loads(s.pact.path.read_text("utf-8"))
+            docs[s.pact.path] = s.pact.raw if s.pact.raw is not None else json.loads(s.pact.path.read_text("utf-8"))
         form, entry = _entry(docs[s.pact.path], s)
         grouped.setdefault((s.pact.path, form), []).append(entry)
     out = []
