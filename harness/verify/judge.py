@@ -172,7 +172,7 @@ def judge_pacts(plan: Plan, outcomes: list[InteractionOutcome]) -> str:
     holding exactly the part it answers (harness.catalogue.pactverifier), so two interactions that share
     a description never see each other's message; one Verifier call for the whole run (each costs
     about a second). An interaction the verifier reports nothing on fails as "not judged"; none is
-    ever counted as passed unjudged. Returns the verifier's text output (kept in the JSON report).
+    ever counted as passed unjudged. Returns the verifier's text output.
     """
     by_key = {it.key: it for it in plan.interactions}
     served: list[Served] = []
