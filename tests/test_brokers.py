@@ -82,6 +82,31 @@ def test_same_verdicts_on_memory_and_every_real_broker(provider, app, root, tmp_
         )
 
 
+SYNC = "cemo / an order submitted gets a case created"
+PACT_ORDER_ID = "7d7b9a52-1c1e-4d55-9a6e-2f6f0c1b0a01"
+
+
+@pytest.mark.parametrize("kind", ["memory", *BROKERS])
+def test_sync_request_reply_pact_on_every_bus(kind, root, tmp_path):
+    """CEMO's V4 synchronous pact: the request is published, the response captured and correlated, on every bus."""
+    bus = "memory" if kind == "memory" else _broker(kind)
+    report = tmp_path / "sync.json"
+    fms = "field-monitoring-service"
+    result = em(
+        "verify", "--provider", fms, "--supplier-app", REFERENCE[fms], "--bus", bus,
+        "--interaction", "an order submitted gets a case created", "--json", str(report), cwd=root,
+    )  # fmt: skip
+    assert result.code == 0, result.text
+    (interaction,) = json.loads(report.read_text())["interactions"]
+    assert interaction["key"] == SYNC and interaction["passed"]
+    (stimulus,) = interaction["stimuli"]
+    assert stimulus["channel"] == "electronic-monitoring.order-submitted"
+    sent = stimulus["body"]["additionalInformation"]["order_id"]
+    assert sent != PACT_ORDER_ID  # a fresh identifier, so concurrent runs never collide
+    assert interaction["captured"]["channel"] == "electronic-monitoring.case-created"
+    assert interaction["captured"]["body"]["additionalInformation"]["orderId"] == sent
+
+
 def test_supplier_in_another_process(root, tmp_path):
     url = _broker("nats")
     report = tmp_path / "report.json"

@@ -285,3 +285,13 @@ def test_impact_of_a_non_message_is_unusable(catalogue_copy: Path):
     common = catalogue_copy / "schemas" / "common" / "v1.json"
     with pytest.raises(UnusableInput, match="not a message schema"):
         impact_of_result(check(str(common), str(common)), root=catalogue_copy)
+
+
+def test_a_synchronous_pacts_request_and_response_are_consumers_too(catalogue_copy: Path):
+    """CEMO's V4 synchronous interaction relies on case-created as its response: a change that breaks it
+    names that part, beside CEMO's asynchronous interaction of the same message."""
+    old, new = _new_version(catalogue_copy, "case-created", lambda d: _drop(d, "createdAt"))
+    impact = _impact(catalogue_copy, old, new)
+    cemo = _breaks(impact, "cemo")
+    assert ("an order submitted gets a case created (response 1)", "rule", "$.additionalInformation.createdAt") in cemo
+    assert ("a case created for a new order", "rule", "$.additionalInformation.createdAt") in cemo

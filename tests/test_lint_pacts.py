@@ -376,9 +376,9 @@ def test_undeclared_param_is_a_warning(project):
         ('{"hello": "world"}', "not a pact (no metadata.pactSpecification.version)"),
         ("[1, 2]", "not a pact (expected a JSON object)"),
         (
-            '{"consumer": {"name": "cemo"}, "provider": {"name": "field-monitoring-service"}, "messages": [],'
-            ' "metadata": {"pactSpecification": {"version": "3.0.0"}}}',
-            "Pact specification 3.0.0 is not supported; write V4 pacts",
+            '{"consumer": {"name": "cemo"}, "provider": {"name": "field-monitoring-service"}, "interactions": [],'
+            ' "metadata": {"pactSpecification": {"version": "5.0.0"}}}',
+            "Pact specification 5.0.0 is not supported; write V4 pacts",
         ),
         (
             '{"metadata": {"pactSpecification": {"version": "4.0"}}, "interactions": []}',

@@ -264,32 +264,42 @@ def _asyncapi(ctx: LintContext) -> Any:
     return ctx.asyncapi
 
 
+def _message_parts(ctx: LintContext) -> Iterator[tuple[Any, Any, Any]]:
+    """(pact, interaction, part) for every message of every message interaction: async messages, sync
+    requests and responses."""
+    from harness.catalogue.pacts import message_parts
+
+    for pact in _pacts(ctx):
+        for interaction, part in message_parts(pact):
+            yield pact, interaction, part
+
+
 def _message_interactions(ctx: LintContext) -> Iterator[tuple[Any, Any]]:
-    from harness.catalogue.pacts import MESSAGE_INTERACTION
+    from harness.catalogue.pacts import MESSAGE_KINDS
 
     for pact in _pacts(ctx):
         for interaction in pact.interactions:
-            if interaction.kind == MESSAGE_INTERACTION:
+            if interaction.kind in MESSAGE_KINDS:
                 yield pact, interaction
 
 
-def _pact_schema(ctx: LintContext, interaction: Any) -> tuple[Any, str, str]:
-    """The schema judging an interaction's body, or None with the pointer and reason it has none.
+def _pact_schema(ctx: LintContext, part: Any) -> tuple[Any, str, str]:
+    """The schema judging a part's body, or None with the pointer and reason it has none.
 
     The eventType comes from the metadata (how a consumer filters), else from the body; the version
     from the body.
     """
-    body = interaction.body
-    meta_type = interaction.metadata.get("eventType")
+    body = part.body
+    meta_type = part.metadata.get("eventType")
     if isinstance(meta_type, str):
-        event_type, where = meta_type, f"{interaction.pointer}/metadata/eventType"
+        event_type, where = meta_type, f"{part.metadata_pointer}/eventType"
     elif isinstance(body, dict) and isinstance(body.get("eventType"), str):
-        event_type, where = body["eventType"], f"{interaction.body_pointer}/eventType"
+        event_type, where = body["eventType"], f"{part.body_pointer}/eventType"
     else:
-        return None, f"{interaction.pointer}/metadata", "names no eventType (metadata eventType or the body's)"
+        return None, part.metadata_pointer, "names no eventType (metadata eventType or the body's)"
     version = body.get("version") if isinstance(body, dict) else None
     if not isinstance(version, int) or isinstance(version, bool):
-        return None, f"{interaction.body_pointer}/version", "the example body needs its integer version"
+        return None, f"{part.body_pointer}/version", "the example body needs its integer version"
     doc = ctx.registry.get(event_type, version)
     if doc is None:
         known = ctx.registry.versions_of(event_type)
@@ -312,96 +322,110 @@ def _value_at(doc: Any, ptr: str) -> Any:
     return doc
 
 
-def _generated(interaction: Any, ptr: str) -> bool:
+def _generated(part: Any, ptr: str) -> bool:
     """True when a generator produces the value at this body location (pact stores a placeholder)."""
     from harness.catalogue.pacts import parse_path, path_covers, steps_of_pointer
 
     target = steps_of_pointer(ptr)
-    for path in interaction.generators:
+    for path in part.generators:
         steps = parse_path(path)
         if steps is not None and path_covers(steps, target):
             return True
     return False
 
 
+def check_pact_structure(ctx: LintContext) -> Iterator[Finding]:
+    """0. What the loader found wrong in a pact's structure (rules the verifier ignores, duplicates, ...)."""
+    for pact in _pacts(ctx):
+        for p in pact.problems:
+            yield ctx.finding(pact.path, p.pointer, p.problem, p.severity)
+
+
 def check_pact_bodies(ctx: LintContext) -> Iterator[Finding]:
-    """1. Every example body validates against the schema of its eventType and version.
+    """1. Every example body (message, request, response) validates against the schema of its eventType and version.
 
     A field the schema does not declare is a finding too: the consumer would expect a field no
     provider has to send. A null a generator fills in at run time is not judged.
     """
-    from harness.catalogue.pacts import MESSAGE_INTERACTION
+    from harness.catalogue.pacts import HTTP, MESSAGE_KINDS, message_parts
 
     for pact in _pacts(ctx):
         expected = f"{pact.consumer}-{pact.provider}.json"
         if pact.path.name != expected:
             yield ctx.finding(pact.path, "", f"pact files are named <consumer>-<provider>.json: {expected}", "warning")
         for interaction in pact.interactions:
-            if interaction.kind != MESSAGE_INTERACTION:
+            if interaction.kind not in MESSAGE_KINDS:
+                what = "an HTTP interaction" if interaction.kind == HTTP else f"a {interaction.kind!r} interaction"
                 yield ctx.finding(
                     pact.path,
-                    f"{interaction.pointer}/type",
-                    f"{interaction.kind!r} interaction: the catalogue's pacts hold {MESSAGE_INTERACTION!r} ones",
+                    interaction.pointer,
+                    f"{what}: out of scope for em-harness, which verifies message interactions "
+                    "(verify lists it as a note; verify it with an HTTP provider verification)",
+                    "warning",
                 )
+        for interaction, part in message_parts(pact):
+            where = f"{part.label}: " if part.role != "message" else ""
+            if part.body_problem:
+                yield ctx.finding(pact.path, part.body_pointer, f"{where}{part.body_problem}")
                 continue
-            if interaction.body_problem:
-                yield ctx.finding(pact.path, interaction.body_pointer, interaction.body_problem)
-                continue
-            if interaction.content_type and "json" not in interaction.content_type.lower():
+            if part.content_type and "json" not in part.content_type.lower():
                 yield ctx.finding(
                     pact.path,
-                    f"{interaction.pointer}/contents/contentType",
-                    f"content type {interaction.content_type!r}: the catalogue's messages are application/json",
+                    f"{part.pointer}/contents/contentType" if interaction.base == "/interactions" else part.pointer,
+                    f"{where}content type {part.content_type!r}: the catalogue's messages are application/json",
                 )
                 continue
-            if not isinstance(interaction.body, dict):
-                yield ctx.finding(pact.path, interaction.body_pointer, "the example body must be a JSON object")
+            if not isinstance(part.body, dict):
+                yield ctx.finding(
+                    pact.path, part.body_pointer, f"{where}the example body must be a JSON object (a catalogue message)"
+                )
                 continue
-            doc, where, problem = _pact_schema(ctx, interaction)
+            doc, at, problem = _pact_schema(ctx, part)
             if doc is None:
-                yield ctx.finding(pact.path, where, problem)
+                no_message = " (the request is no catalogue message)" if part.role == "request" else ""
+                yield ctx.finding(pact.path, at, f"{where}{problem}{no_message}")
                 continue
             schema_file = rel(doc.path, ctx.project.root)
             try:
-                errors = ctx.registry.errors(doc, interaction.body)
-                undeclared = ctx.registry.undeclared(doc, interaction.body)
+                errors = ctx.registry.errors(doc, part.body)
+                undeclared = ctx.registry.undeclared(doc, part.body)
             except (InvalidSchema, referencing.exceptions.Unresolvable):
                 continue  # the schema checks say why
             for err in errors:
-                if _value_at(interaction.body, err.pointer) is None and _generated(interaction, err.pointer):
+                if _value_at(part.body, err.pointer) is None and _generated(part, err.pointer):
                     continue
                 yield ctx.finding(
-                    pact.path, f"{interaction.body_pointer}{err.pointer}", f"breaks {schema_file}: {err.message}"
+                    pact.path, f"{part.body_pointer}{err.pointer}", f"breaks {schema_file}: {err.message}"
                 )
             for ptr in undeclared:
                 yield ctx.finding(
                     pact.path,
-                    f"{interaction.body_pointer}{ptr}",
+                    f"{part.body_pointer}{ptr}",
                     f"{schema_file} declares no such field: no provider has to send it",
                 )
 
 
 def _rule_locations(ctx: LintContext) -> Iterator[tuple[Any, Any, str, Any, Any]]:
-    """(pact, interaction, path, rule, location or None when the path does not parse) for every body rule."""
+    """(pact, part, path, rule, location or None when the path does not parse) for every body rule."""
     from harness.catalogue.pacts import locate, parse_path
 
-    for pact, interaction in _message_interactions(ctx):
-        if not interaction.matching_rules:
+    for pact, _interaction, part in _message_parts(ctx):
+        if not part.matching_rules:
             continue
-        doc, _, _ = _pact_schema(ctx, interaction)
+        doc, _, _ = _pact_schema(ctx, part)
         if doc is None:
             continue  # check_pact_bodies reports it
         resolver = ctx.registry.referencing.resolver(base_uri=doc.uri)
-        for path, rule in interaction.matching_rules.items():
+        for path, rule in part.matching_rules.items():
             steps = parse_path(path)
             located = None if steps is None else (steps, locate(doc.contents, resolver, steps))
-            yield pact, interaction, path, rule, located
+            yield pact, part, path, rule, located
 
 
 def check_pact_rule_paths(ctx: LintContext) -> Iterator[Finding]:
     """2. Every matching-rule path lands on a place the schema declares."""
-    for pact, interaction, path, _, located in _rule_locations(ctx):
-        ptr = interaction.rule_pointer(path)
+    for pact, part, path, _, located in _rule_locations(ctx):
+        ptr = part.rule_pointer(path)
         if located is None:
             yield ctx.finding(pact.path, ptr, f"{path!r} is not a matching-rule path ($.a.b[*].c)")
             continue
@@ -413,24 +437,151 @@ def check_pact_rule_paths(ctx: LintContext) -> Iterator[Finding]:
 
 def check_pact_matcher_types(ctx: LintContext) -> Iterator[Finding]:
     """3. Each matcher can match the type the schema gives that place (integer on a string cannot)."""
-    from harness.catalogue.pacts import matcher_disagreement
+    from harness.catalogue.pacts import MATCHER_KINDS, matcher_disagreement
 
-    for pact, interaction, path, rule, located in _rule_locations(ctx):
+    for pact, part, path, rule, located in _rule_locations(ctx):
         if located is None or located[1].missing is not None or located[1].kinds is None:
             continue
+        if any(m.kind not in MATCHER_KINDS for m in rule.matchers):
+            continue  # check_pact_matchers reports the unknown matcher
         for problem in matcher_disagreement(rule, located[1].kinds):
-            yield ctx.finding(pact.path, interaction.rule_pointer(path), problem)
+            yield ctx.finding(pact.path, part.rule_pointer(path), problem)
+
+
+def _all_matchers(part: Any) -> Iterator[tuple[str, Any]]:
+    """(pointer, matcher) for every matcher of a part, nested ones (eachKey rules, arrayContains variants) too."""
+    from harness.catalogue.pacts import nested_matchers
+
+    for rules in (part.matching_rules, part.metadata_rules):
+        for rule in rules.values():
+            for j, matcher in enumerate(rule.matchers):
+                ptr = (
+                    f"{rule.pointer}/matchers/{j}" if rule.pointer and "/matchers" not in rule.pointer else rule.pointer
+                )
+                yield ptr, matcher
+                for sub, inner in nested_matchers(matcher):
+                    yield f"{ptr}/{sub}", inner
+
+
+def _unknown_matchers(part: Any) -> list[tuple[str, Any]]:
+    from harness.catalogue.pacts import MATCHER_KINDS
+
+    return [(ptr, m) for ptr, m in _all_matchers(part) if m.kind not in MATCHER_KINDS]
+
+
+def check_pact_matchers(ctx: LintContext) -> Iterator[Finding]:
+    """4. Every matcher and generator is one the verifier knows, fits a message, and a generator has a matcher.
+
+    The verifier fails every message against an unknown matcher; a statusCode matcher judges HTTP
+    responses only; the verifier does not apply generators to the message it compares, so a
+    generated value with no matcher is compared by equality with the example.
+    """
+    from harness.catalogue.pacts import GENERATOR_KINDS, MATCHER_KINDS, parse_path, path_covers
+
+    known = ", ".join(sorted(MATCHER_KINDS - {"statusCode"}))
+    for pact, _interaction, part in _message_parts(ctx):
+        for ptr, matcher in _all_matchers(part):
+            if matcher.kind not in MATCHER_KINDS:
+                yield ctx.finding(
+                    pact.path,
+                    ptr,
+                    f"unknown matcher {matcher.match!r}: the pact verifier fails every message against it "
+                    f"(matchers: {known})",
+                )
+            elif matcher.kind == "statusCode":
+                yield ctx.finding(pact.path, ptr, "a statusCode matcher judges HTTP responses, not messages")
+            elif matcher.kind == "regex" and not isinstance(matcher.attributes.get("regex"), str):
+                yield ctx.finding(pact.path, ptr, "a regex matcher needs its `regex`")
+            elif matcher.kind in ("include", "contentType") and "value" not in matcher.attributes:
+                yield ctx.finding(pact.path, ptr, f"an {matcher.kind} matcher needs its `value`")
+        rule_paths = [p for p in (parse_path(r) for r in part.matching_rules) if p is not None]
+        for path, gen in part.generators.items():
+            gptr = part.generator_pointers.get(path, part.pointer)
+            kind = gen.get("type")
+            if kind not in GENERATOR_KINDS:
+                yield ctx.finding(
+                    pact.path,
+                    gptr,
+                    f"unknown generator {kind!r} (generators: {', '.join(sorted(GENERATOR_KINDS))})",
+                )
+                continue
+            steps = parse_path(path)
+            covered = steps is not None and any(
+                path_covers(r, steps[: len(r)]) for r in rule_paths if len(r) <= len(steps)
+            )
+            if not covered:
+                yield ctx.finding(
+                    pact.path,
+                    gptr,
+                    f"{kind} generator with no matching rule at {path}: provider verification compares the "
+                    "example value by equality (add a matcher, e.g. a type or regex matcher)",
+                    "warning",
+                )
+
+
+def check_pact_examples(ctx: LintContext) -> Iterator[Finding]:
+    """5. Every example satisfies its own matchers, judged by pact-python's verifier (one call for all).
+
+    The verifier is served each part's own example: what it reports is exactly what it would hold
+    against a provider that sent the example (a regex the example does not match, a date not in its
+    format, an invalid regex).
+    """
+    from harness.catalogue.pacts import pointer_of_path, rule_at, steps_of_pointer
+    from harness.catalogue.pactverifier import Served, verify_messages
+
+    served, where = [], {}
+    for pact, interaction, part in _message_parts(ctx):
+        if not (part.matching_rules or part.metadata_rules) or part.body_problem:
+            continue
+        ident = f"{pact.path.name}#{part.pointer}"
+        served.append(Served(ident, pact, interaction, part, part.body, dict(part.metadata)))
+        where[ident] = (pact, part)
+    if not served:
+        return
+    verdicts, _ = verify_messages("em-harness-lint", served)
+
+    for ident, verdict in sorted(verdicts.items()):
+        pact, part = where[ident]
+        if not verdict.judged or verdict.error:
+            yield ctx.finding(
+                pact.path,
+                part.pointer,
+                f"the pact verifier could not judge {part.label}'s example: {verdict.error}",
+            )
+            continue
+        unknown = {m.match for _, m in _unknown_matchers(part)}
+        for m in verdict.mismatches:
+            text = str(m.get("mismatch") or m.get("type"))
+            if any(text.startswith(f"Could not apply the '{u}' matching rule") for u in unknown):
+                continue  # check_pact_matchers reports the unknown matcher
+            if m.get("key"):
+                rule = part.metadata_rules.get(str(m["key"]))
+                ptr = rule.pointer if rule is not None else f"{part.metadata_pointer}/{m['key']}"
+            else:
+                pointer = pointer_of_path(str(m.get("path", "$")))
+                if _generated(part, pointer):
+                    continue  # a generator gives the value; the example there is a placeholder
+                rule = rule_at(part, steps_of_pointer(pointer)) if pointer.startswith("/") else None
+                ptr = rule.pointer if rule is not None and rule.pointer else f"{part.body_pointer}{pointer}"
+            yield ctx.finding(pact.path, ptr, f"the example fails its own matcher: {text}")
 
 
 def check_pact_channels(ctx: LintContext) -> Iterator[Finding]:
-    """4. The metadata names a channel carrying the message; the provider sends it, the consumer receives it."""
+    """6. The metadata names a channel carrying the message; the sender sends it, the receiver receives it.
+
+    A message (and a response) goes from the provider to the consumer; a synchronous request from the
+    consumer to the provider. Whatever key names the channel (channel, routingKey, topic,
+    destination, subject) must name the catalogue's channel for the message.
+    """
+    from harness.catalogue.pacts import CHANNEL_KEYS
+
     api = _asyncapi(ctx)
     if api is None:
         return
-    for pact, interaction in _message_interactions(ctx):
-        if not isinstance(interaction.body, dict):
+    for pact, _interaction, part in _message_parts(ctx):
+        if not isinstance(part.body, dict):
             continue
-        doc, _, _ = _pact_schema(ctx, interaction)
+        doc, _, _ = _pact_schema(ctx, part)
         if doc is None:
             continue
         message = next(
@@ -440,59 +591,84 @@ def check_pact_channels(ctx: LintContext) -> Iterator[Finding]:
         if message is None:
             continue  # check_asyncapi reports a schema no message uses
         addresses = [c.address for c in api.channels_of(message.key)]
-        meta = interaction.metadata
-        named = [k for k in ("channel", "routingKey") if k in meta] or [k for k in ("eventType",) if k in meta]
-        if not named:
+        to_use = addresses[0] if addresses else message.event_type
+        meta = part.metadata
+        named = [k for k in CHANNEL_KEYS if k in meta] or [k for k in ("eventType",) if k in meta]
+        if not named and part.role == "message":
             yield ctx.finding(
                 pact.path,
-                f"{interaction.pointer}/metadata",
-                f"names no channel: add metadata channel {addresses[0] if addresses else message.event_type!r}",
+                part.metadata_pointer,
+                f"names no channel: add metadata channel {to_use!r}",
             )
         for key in named:
             if meta[key] not in addresses:
+                what = (
+                    f" (metadata {key}: use metadata channel {to_use!r})" if key not in ("channel", "eventType") else ""
+                )
                 yield ctx.finding(
                     pact.path,
-                    f"{interaction.pointer}/metadata/{key}",
+                    f"{part.metadata_pointer}/{key}",
                     f"{meta[key]!r} is not a channel carrying {message.name} in contracts/asyncapi.yaml "
-                    f"(its channels: {', '.join(addresses) or 'none'})",
+                    f"(its channels: {', '.join(addresses) or 'none'}){what}",
                 )
+        sender, receiver = (pact.consumer, pact.provider) if part.role == "request" else (pact.provider, pact.consumer)
         producers, consumers = api.producers_of(message.key), api.consumers_of(message.key)
-        if pact.provider not in producers:
+        sender_ptr, receiver_ptr = (
+            ("/consumer/name", "/provider/name") if part.role == "request" else ("/provider/name", "/consumer/name")
+        )
+        if sender not in producers:
             yield ctx.finding(
                 pact.path,
-                "/provider/name",
-                f"{pact.provider!r} does not send {message.name} in contracts/asyncapi.yaml "
+                sender_ptr,
+                f"{sender!r} does not send {message.name} in contracts/asyncapi.yaml "
                 f"(its producers: {', '.join(producers) or 'none'})",
             )
-        if pact.consumer not in consumers:
+        if receiver not in consumers:
             yield ctx.finding(
                 pact.path,
-                "/consumer/name",
-                f"{pact.consumer!r} does not receive {message.name} in contracts/asyncapi.yaml "
+                receiver_ptr,
+                f"{receiver!r} does not receive {message.name} in contracts/asyncapi.yaml "
                 f"(its consumers: {', '.join(consumers) or 'none'})",
             )
 
 
 def check_pact_states(ctx: LintContext) -> Iterator[Finding]:
-    """5. Every provider state a pact uses is defined for its provider, with the params it passes."""
+    """7. Every provider state a pact uses is defined for its provider, with the params it passes; an
+    asynchronous message has a state (without one nothing makes the provider send it); a synchronous
+    request carries an identifier the harness can make fresh (so concurrent runs never collide)."""
+    from harness.catalogue.pacts import ASYNC, SYNC
+    from harness.catalogue.states import PLACEHOLDER
+
     files = _states_files(ctx)
     for pact in _pacts(ctx):
         defined = files.get(pact.provider)
         states_file = f"contracts/states/{pact.provider}.yaml"
         warned: set[str] = set()
         for interaction in pact.interactions:
+            if interaction.kind == ASYNC and not interaction.states:
+                names = sorted(defined.states) if defined is not None else []
+                choices = f" (it defines: {', '.join(names[:6])}{', ...' if len(names) > 6 else ''})" if names else ""
+                yield ctx.finding(
+                    pact.path,
+                    f"{interaction.pointer}/description",
+                    f"no provider state: nothing would make {pact.provider} send this message and verify would "
+                    f"wait out its deadline; name the state of {states_file} whose stimuli lead to it{choices}",
+                )
+            if interaction.kind == SYNC and interaction.request is not None:
+                yield from _request_tokens(ctx, pact, interaction, defined, states_file, PLACEHOLDER)
             for j, (name, params) in enumerate(interaction.states):
                 ptr = interaction.state_pointer(j)
+                name_ptr = f"{ptr}/name" if ptr.endswith(f"/providerStates/{j}") else ptr
                 if defined is None:
                     if name not in warned:
                         warned.add(name)
                         yield ctx.finding(
-                            pact.path, f"{ptr}/name", f"state {name!r} is not defined: no {states_file} yet", "warning"
+                            pact.path, name_ptr, f"state {name!r} is not defined: no {states_file} yet", "warning"
                         )
                     continue
                 state = defined.states.get(name)
                 if state is None:
-                    yield ctx.finding(pact.path, f"{ptr}/name", f"state {name!r} is not defined in {states_file}")
+                    yield ctx.finding(pact.path, name_ptr, f"state {name!r} is not defined in {states_file}")
                     continue
                 for param in params:
                     if param not in state.params:
@@ -502,6 +678,32 @@ def check_pact_states(ctx: LintContext) -> Iterator[Finding]:
                             f"param {param!r} is not declared under {name!r} in {states_file}",
                             "warning",
                         )
+
+
+def _request_tokens(
+    ctx: LintContext, pact: Any, interaction: Any, defined: Any, states_file: str, placeholder: Any
+) -> Iterator[Finding]:
+    """A synchronous request must carry a field the states file fills with a fresh token for that message."""
+    part = interaction.request
+    doc, _, _ = _pact_schema(ctx, part) if isinstance(part.body, dict) else (None, "", "")
+    if doc is None:
+        return  # check_pact_bodies reports the request that is no catalogue message
+    pointers = set()
+    for state in defined.states.values() if defined is not None else []:
+        for stim in state.stimuli:
+            if stim.message == doc.name:
+                pointers |= {
+                    ptr
+                    for ptr, value in stim.set.items()
+                    if isinstance(value, str) and (m := placeholder.fullmatch(value)) and m["token"]
+                }
+    if not any(_value_at(part.body, ptr) is not None for ptr in pointers):
+        yield ctx.finding(
+            pact.path,
+            part.body_pointer,
+            f"the request carries no identifier verify can make fresh: no stimulus of {doc.name} in {states_file} "
+            "sets one of its fields to a {token:...} (so its answer cannot be told from another run's)",
+        )
 
 
 def _newest_schema(ctx: LintContext, folder: str) -> Any:
@@ -579,9 +781,12 @@ def check_states_files(ctx: LintContext) -> Iterator[Finding]:
 
 CHECKS.extend(
     [
+        check_pact_structure,
         check_pact_bodies,
         check_pact_rule_paths,
         check_pact_matcher_types,
+        check_pact_matchers,
+        check_pact_examples,
         check_pact_channels,
         check_pact_states,
         check_states_files,

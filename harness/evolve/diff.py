@@ -433,7 +433,8 @@ def diff_asyncapi(base: AsyncApiDoc | None, head: AsyncApiDoc | None) -> list[En
 # -- pacts and flows --------------------------------------------------------------------------
 def _interactions(raw: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for i, item in enumerate(raw.get("interactions") or [] if isinstance(raw, dict) else []):
+    items = [*(raw.get("interactions") or []), *(raw.get("messages") or [])] if isinstance(raw, dict) else []
+    for i, item in enumerate(items):  # V4 interactions and V3 messages alike
         if not isinstance(item, dict):
             continue
         name = str(item.get("description", f"interaction {i}"))

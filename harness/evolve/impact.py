@@ -31,6 +31,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jsonschema
@@ -48,6 +49,7 @@ from harness.catalogue.pacts import (
     locate,
     matcher_disagreement,
     matcher_needs,
+    message_parts,
     parse_path,
     path_covers,
 )
@@ -530,6 +532,26 @@ def _kind_words(kinds: frozenset[str]) -> str:
     return " or ".join(sorted(names)) or "nothing"
 
 
+def _message_views(pact: Pact) -> Iterator[Any]:
+    """Every message a pact relies on, each seen as an interaction: an asynchronous message, and a
+    synchronous interaction's request and each response (described with the part they are)."""
+    for interaction, part in message_parts(pact):
+        if part.role == "message":
+            yield interaction
+            continue
+        yield SimpleNamespace(
+            description=f"{interaction.description} ({part.label})",
+            index=interaction.index,
+            kind=MESSAGE_INTERACTION,
+            body=part.body,
+            metadata=part.metadata,
+            generators=part.generators,
+            matching_rules=part.matching_rules,
+            body_pointer=part.body_pointer,
+            rule_pointer=part.rule_pointer,
+        )
+
+
 def _interaction_breaks(interaction: Interaction, old: Side, new: Side, new_label: str) -> InteractionImpact:
     body = interaction.body
     breaks: list[Break] = []
@@ -672,8 +694,8 @@ def consumer_impact(
     consumers: list[ConsumerImpact] = []
     for pact in pacts:
         impacts = []
-        for interaction in pact.interactions:
-            if interaction.kind != MESSAGE_INTERACTION or not isinstance(interaction.body, dict):
+        for interaction in _message_views(pact):
+            if not isinstance(interaction.body, dict):
                 continue
             if _interaction_event(interaction) != (event_type, version):
                 continue

@@ -1,8 +1,14 @@
-"""Console sink: live progress while the bus runs, then a table per interaction and every failure."""
+"""Console sink: live progress while the bus runs, then a table per interaction and every failure.
+
+Everything a contract, a supplier or a user wrote (descriptions, provider states, regexes such as
+`^[A-Z]+$`, captured values, bus URLs) is escaped before rich sees it: rich reads `[...]` as markup,
+and unescaped text either crashes the sink (MarkupError) or silently loses characters.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -26,9 +32,12 @@ class ConsoleSink:
         c = self.console
         if isinstance(event, RunStarted):
             c.print(
-                f"verify [bold]{event.provider}[/] on bus {event.bus} with supplier {event.supplier}: "
-                f"{event.interactions} interaction(s) from {len(event.pacts)} pact(s)"
+                f"verify [bold]{escape(event.provider)}[/] on bus {escape(event.bus)} with supplier "
+                f"{escape(event.supplier)}: {event.interactions} interaction(s) from {len(event.pacts)} pact(s)",
+                soft_wrap=True,
             )
+            for note in event.notes:
+                c.print(f"[yellow]note[/] {escape(note)}", soft_wrap=True)
             self.progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -55,27 +64,44 @@ class ConsoleSink:
 
     def _summary(self, run: RunFinished) -> None:
         c = self.console
-        table = Table(title=f"{run.provider}: interactions", title_justify="left")
+        table = Table(title=f"{escape(run.provider)}: interactions", title_justify="left")
         table.add_column("consumer / interaction")
         for check in CHECKS:
             table.add_column(check, justify="center")
         table.add_column("time", justify="right")
+        table.add_column("verdict")
         for o in run.outcomes:
+            failed = "[yellow]pending[/]" if o.pending else "[red]FAIL[/]"
             marks = {
-                r.check: ("[green]pass[/]" if r.passed else ("[yellow]skip[/]" if r.skipped else "[red]FAIL[/]"))
+                r.check: ("[green]pass[/]" if r.passed else ("[yellow]skip[/]" if r.skipped else failed))
                 for r in o.checks
             }
             elapsed = "-" if o.elapsed is None else f"{o.elapsed * 1000:.0f} ms"
-            table.add_row(o.key, *(marks.get(ch, "") for ch in CHECKS), elapsed)
+            verdict = {"pass": "[green]pass[/]", "FAIL": "[red]FAIL[/]"}.get(o.verdict, f"[yellow]{o.verdict}[/]")
+            table.add_row(escape(o.key), *(marks.get(ch, "") for ch in CHECKS), elapsed, verdict)
         c.print(table)
         for o in run.outcomes:
+            label = "[yellow]pending: failed[/]" if o.pending else "[red]FAIL[/]"
             for r in o.checks:
                 for f in r.failures:
-                    where = f" at {f.path}" if f.path else ""
-                    detail = f" (expected {f.expected}, got {f.actual})" if f.expected or f.actual else ""
-                    c.print(f"[red]FAIL[/] {o.key}: {r.check}{where}: {f.message}{detail}", markup=True, soft_wrap=True)
-        passed = sum(o.passed for o in run.outcomes)
+                    where = f" at {escape(f.path)}" if f.path else ""
+                    detail = ""
+                    if f.expected or f.actual:
+                        detail = f" (expected {escape(f.expected or '-')}, got {escape(f.actual or '-')})"
+                    c.print(f"{label} {escape(o.key)}: {r.check}{where}: {escape(f.message)}{detail}", soft_wrap=True)
+        for note in run.notes:
+            c.print(f"[yellow]note[/] {escape(note)}", soft_wrap=True)
         if run.error:
-            c.print(f"[red]ERROR[/] {run.error}")
+            c.print(f"[red]ERROR[/] {escape(run.error)}", soft_wrap=True)
+        counts = run.counts
+        counted = counts["passed"] + counts["failed"]
         verdict = "PASS" if run.passed else ("ERROR" if run.error else "FAIL")
-        c.print(f"{verdict}: {passed} of {len(run.outcomes)} interaction(s) passed in {run.seconds:.1f} s")
+        line = f"{verdict}: {counts['passed']} of {counted} interaction(s) passed in {run.seconds:.1f} s"
+        if counts["pendingPassed"] or counts["pendingFailed"]:
+            line += (
+                f"; pending: {counts['pendingFailed']} failed, {counts['pendingPassed']} passed "
+                "(pending interactions do not fail the run)"
+            )
+        if run.notes:
+            line += f"; {len(run.notes)} note(s)"
+        c.print(line, soft_wrap=True)

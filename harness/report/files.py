@@ -1,9 +1,21 @@
-"""File sinks: JUnit XML (one testcase per interaction and check), JSON (everything recorded), HTML."""
+"""File sinks: JUnit XML (one testcase per interaction and check), JSON (everything recorded), HTML.
+
+User text (descriptions, states, captured values, supplier output) is escaped for each format: HTML
+by html.escape, XML by ElementTree, after characters XML 1.0 cannot hold at all (control characters
+a supplier may send) are replaced, so a report always parses.
+
+A pending interaction (V4 `pending: true`) that fails is "pending: failed" in every report with its
+mismatches: in JUnit a skipped testcase carrying them (it does not fail the build, as the Pact
+Broker's pending pacts do not), in JSON `pending` and `verdict` fields and counts apart, in HTML its
+own colour. Interactions the run left out (HTTP ones of a combined pact file) are notes: skipped
+testcases in JUnit, `notes` in JSON, a list in HTML; so are the structural problems of its pacts.
+"""
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -20,6 +32,14 @@ def _write(path: Path, text: str) -> None:
         raise HarnessError(f"{path}: cannot write the report ({exc.strerror})") from None
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml(text: Any) -> str:
+    """Text XML 1.0 can hold: characters it cannot (NUL, other control characters) become U+FFFD."""
+    return _NOT_XML.sub("\ufffd", str(text))
+
+
 def run_to_json(run: RunFinished, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "provider": run.provider,
@@ -27,6 +47,8 @@ def run_to_json(run: RunFinished, extra: dict[str, Any] | None = None) -> dict[s
         "exitCode": run.exit_code,
         "error": run.error,
         "seconds": round(run.seconds, 3),
+        "counts": run.counts,
+        "notes": run.notes,
         "interactions": [o.to_json() for o in run.outcomes],
         "recorded": [r.to_json() for r in run.recorded],
         "supplierOutput": run.supplier_output,
@@ -38,35 +60,62 @@ def write_json(run: RunFinished, path: Path, extra: dict[str, Any] | None = None
     _write(path, json.dumps(run_to_json(run, extra), indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+def _failure_text(r: Any) -> str:
+    return "\n".join(
+        f"{f.path or '/'}: {f.message}"
+        + (f" (expected {f.expected or '-'}, got {f.actual or '-'})" if f.expected or f.actual else "")
+        for f in r.failures
+    )
+
+
 def write_junit(run: RunFinished, path: Path) -> None:
-    suite = ET.Element("testsuite", name=f"em-harness verify {run.provider}")
+    suite = ET.Element("testsuite", name=_xml(f"em-harness verify {run.provider}"))
     tests = failures = skipped = 0
     for o in run.outcomes:
         for r in o.checks:
             tests += 1
             case = ET.SubElement(
-                suite, "testcase", classname=f"{run.provider}.{o.consumer}", name=f"{o.description} [{r.check}]"
+                suite,
+                "testcase",
+                classname=_xml(f"{run.provider}.{o.consumer}"),
+                name=_xml(f"{o.key.split(' / ', 1)[-1]} [{r.check}]"),
             )
             if r.skipped:
                 skipped += 1
-                ET.SubElement(case, "skipped", message=r.skipped)
+                ET.SubElement(case, "skipped", message=_xml(r.skipped))
+            elif not r.passed and o.pending:
+                skipped += 1  # a pending interaction's failure is reported, never fails the build
+                first = r.failures[0].message if r.failures else "failed"
+                el = ET.SubElement(case, "skipped", message=_xml(f"pending: failed: {first}"))
+                el.text = _xml(_failure_text(r))
             elif not r.passed:
                 failures += 1
-                text = "\n".join(
-                    f"{f.path or '/'}: {f.message} (expected {f.expected}, got {f.actual})" for f in r.failures
-                )
                 first = r.failures[0].message if r.failures else "failed"
-                el = ET.SubElement(case, "failure", message=first, type=r.check)
-                el.text = text
+                el = ET.SubElement(case, "failure", message=_xml(first), type=r.check)
+                el.text = _xml(_failure_text(r))
+            if o.pending:
+                props = ET.SubElement(case, "properties")
+                ET.SubElement(props, "property", name="pending", value="true")
+                ET.SubElement(props, "property", name="verdict", value=o.verdict)
+    for note in run.notes:
+        tests += 1
+        skipped += 1
+        case = ET.SubElement(suite, "testcase", classname=_xml(run.provider), name=_xml(f"note: {note}"))
+        ET.SubElement(case, "skipped", message=_xml(note))
     if run.error:
         tests += 1
-        case = ET.SubElement(suite, "testcase", classname=run.provider, name="infrastructure")
-        ET.SubElement(case, "error", message=run.error)
+        case = ET.SubElement(suite, "testcase", classname=_xml(run.provider), name="infrastructure")
+        ET.SubElement(case, "error", message=_xml(run.error))
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("errors", "1" if run.error else "0")
     suite.set("skipped", str(skipped))
     suite.set("time", f"{run.seconds:.3f}")
+    counts = run.counts
+    props = ET.Element("properties")
+    for name in ("pendingFailed", "pendingPassed"):
+        ET.SubElement(props, "property", name=name, value=str(counts[name]))
+    suite.insert(0, props)
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)
@@ -78,26 +127,40 @@ def write_html(run: RunFinished, path: Path) -> None:
     rows = []
     for o in run.outcomes:
         cells = "".join(
-            f'<td class="{"ok" if r.passed else ("skip" if r.skipped else "bad")}">{e(r.check)}</td>' for r in o.checks
+            f'<td class="{"ok" if r.passed else ("skip" if r.skipped else ("pending" if o.pending else "bad"))}">'
+            f"{e(r.check)}</td>"
+            for r in o.checks
         )
+        label = "pending: failed" if o.pending else "FAIL"
         fails = "".join(
-            f"<li><b>{e(r.check)}</b> {e(f.path or '/')}: {e(f.message)} "
-            f"(expected {e(f.expected)}, got {e(f.actual)})</li>"
+            f"<li><b>{e(label)}</b> <b>{e(r.check)}</b> {e(f.path or '/')}: {e(f.message)} "
+            f"(expected {e(f.expected or '-')}, got {e(f.actual or '-')})</li>"
             for r in o.checks
             for f in r.failures
         )
         captured = "" if o.captured is None else e(json.dumps(o.captured.body, indent=2, ensure_ascii=False))
+        verdict_class = {"pass": "ok", "FAIL": "bad"}.get(o.verdict, "pending")
         rows.append(
-            f'<tr><td>{e(o.key)}</td>{cells}</tr><tr><td colspan="6"><ul>{fails}</ul>'
+            f'<tr><td>{e(o.key)}</td>{cells}<td class="{verdict_class}">{e(o.verdict)}</td></tr>'
+            f'<tr><td colspan="{len(o.checks) + 2}"><ul>{fails}</ul>'
             f"<details><summary>captured message</summary><pre>{captured}</pre></details></td></tr>"
         )
+    notes = "".join(f"<li>{e(n)}</li>" for n in run.notes)
+    counts = run.counts
     verdict = "PASS" if run.passed else ("ERROR" if run.error else "FAIL")
+    pending = ""
+    if counts["pendingFailed"] or counts["pendingPassed"]:
+        pending = (
+            f" Pending: {counts['pendingFailed']} failed, {counts['pendingPassed']} passed "
+            "(pending interactions do not fail the run)."
+        )
     doc = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>em-harness verify {e(run.provider)}: {verdict}</title>
 <style>body{{font-family:sans-serif;margin:2em}}td{{padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top}}
-.ok{{background:#dfd}}.bad{{background:#fdd}}.skip{{background:#ffd}}pre{{font-size:12px}}</style></head><body>
+.ok{{background:#dfd}}.bad{{background:#fdd}}.skip{{background:#ffd}}.pending{{background:#fec}}pre{{font-size:12px}}</style>
+</head><body>
 <h1>verify {e(run.provider)}: {verdict}</h1>
-<p>{sum(o.passed for o in run.outcomes)} of {len(run.outcomes)} interactions passed in {run.seconds:.1f} s.
-{e(run.error or "")}</p><table>{"".join(rows)}</table></body></html>
+<p>{counts["passed"]} of {counts["passed"] + counts["failed"]} interactions passed in {run.seconds:.1f} s.{pending}
+{e(run.error or "")}</p>{f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}<table>{"".join(rows)}</table></body></html>
 """
     _write(path, doc)

@@ -28,7 +28,7 @@ from harness.verify.events import (
     RunFinished,
     RunStarted,
 )
-from harness.verify.judge import judge_local, judge_pacts
+from harness.verify.judge import judge_local, judge_not_run, judge_pacts, mark_unjudged
 from harness.verify.plan import Plan, PlannedInteraction, make_plan
 
 LATE_GRACE = 2.0  # how long past the deadline a late message is still recognised (reported as late)
@@ -178,7 +178,7 @@ class VerifyEngine:
     def _events(self, plan: Plan, started: float) -> Iterator[Event]:
         bus, supplier = self._make_bus(plan)
         total = len(plan.interactions)
-        yield RunStarted(self.provider, self.bus_url, self.supplier_label, total, plan.pact_paths)
+        yield RunStarted(self.provider, self.bus_url, self.supplier_label, total, plan.pact_paths, plan.notes)
         outcomes: list[InteractionOutcome] = []
         error: str | None = None
         with asyncio.Runner() as runner:
@@ -248,13 +248,24 @@ class VerifyEngine:
         order = {it.key: i for i, it in enumerate(plan.interactions)}
         outcomes.sort(key=lambda o: order[o.key])
         for outcome in outcomes:
-            judge_local(plan, outcome)
+            if outcome.problem:
+                judge_not_run(outcome)
+            else:
+                judge_local(plan, outcome)
         if outcomes and error is None:
             judge_pacts(plan, outcomes)
+        else:
+            mark_unjudged(outcomes, "not judged: the run ended early")
         for outcome in outcomes:
             yield Judged(outcome)
         yield RunFinished(
-            self.provider, outcomes, list(bus.recorded), time.monotonic() - started, error, self.supplier_output
+            self.provider,
+            outcomes,
+            list(bus.recorded),
+            time.monotonic() - started,
+            error,
+            self.supplier_output,
+            notes=plan.notes,
         )
 
     async def _run_interaction(
@@ -269,10 +280,16 @@ class VerifyEngine:
             event_type=it.event_type,
             channel=it.channel,
             deadline=it.deadline,
+            pending=it.pending,
+            problem=it.problem,
         )
+        if it.problem is not None:  # planned but cannot run: judged as not verified, nothing is published
+            return outcome
         stimuli = []
         for (_, params), state in zip(it.states, it.state_defs, strict=True):
             stimuli.extend(build_stimuli(state, params, tokens, plan.examples, plan.channels))
+        if it.request is not None:  # a synchronous interaction: its request is the last stimulus
+            stimuli.append(it.request.stimulus(tokens))
         waiter = Waiter(it, tokens.correlation_values())
         waiters.append(waiter)
         try:

@@ -55,6 +55,8 @@ class CheckResult:
     passed: bool
     failures: list[Failure] = field(default_factory=list)
     skipped: str | None = None  # why the check could not run (e.g. no message captured)
+    pending: bool = False
+    """The check belongs to a pending interaction (V4 `pending: true`): reported, never failing the run."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class CheckResult:
             "passed": self.passed,
             "skipped": self.skipped,
             "failures": [f.to_json() for f in self.failures],
+            "pending": self.pending,
         }
 
 
@@ -81,10 +84,24 @@ class InteractionOutcome:
     elapsed: float | None = None  # seconds from the first stimulus to the captured message
     checks: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    pending: bool = False
+    """A pending interaction (V4 `pending: true`): verified and reported, but its failure never fails the
+    run; counted apart, as the Pact Broker does."""
+    problem: str | None = None
+    """Why the interaction could not be run (a provider state not defined, a request that is no
+    catalogue message); it is then a failure naming this, never a pass."""
 
     @property
     def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
+        """Every check ran and passed. An interaction nothing judged has not passed."""
+        return bool(self.checks) and all(c.passed for c in self.checks)
+
+    @property
+    def verdict(self) -> str:
+        """pass, FAIL, or for a pending interaction "pending: passed" / "pending: failed"."""
+        if self.pending:
+            return "pending: passed" if self.passed else "pending: failed"
+        return "pass" if self.passed else "FAIL"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -101,6 +118,9 @@ class InteractionOutcome:
             "captured": None if self.captured is None else self.captured.to_json(),
             "checks": [c.to_json() for c in self.checks],
             "notes": self.notes,
+            "pending": self.pending,
+            "verdict": self.verdict,
+            "problem": self.problem,
         }
 
 
@@ -112,6 +132,8 @@ class RunStarted:
     supplier: str
     interactions: int
     pacts: list[str]
+    notes: list[str] = field(default_factory=list)
+    """Interactions the run leaves out and why (HTTP interactions of a combined pact file, ...)."""
 
 
 @dataclass
@@ -143,10 +165,25 @@ class RunFinished:
     seconds: float
     error: str | None = None  # an infrastructure or harness error that ended the run early
     supplier_output: str = ""
+    notes: list[str] = field(default_factory=list)
+    """Interactions the run left out and why (out of scope: HTTP interactions, ...)."""
 
     @property
     def passed(self) -> bool:
-        return self.error is None and all(o.passed for o in self.outcomes)
+        """No error, at least one interaction, and every interaction that is not pending passed."""
+        return self.error is None and bool(self.outcomes) and all(o.passed for o in self.outcomes if not o.pending)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Interactions by verdict: passed and failed (those that count), and the pending ones apart."""
+        counted = [o for o in self.outcomes if not o.pending]
+        pending = [o for o in self.outcomes if o.pending]
+        return {
+            "passed": sum(o.passed for o in counted),
+            "failed": sum(not o.passed for o in counted),
+            "pendingPassed": sum(o.passed for o in pending),
+            "pendingFailed": sum(not o.passed for o in pending),
+        }
 
     @property
     def exit_code(self) -> int:

@@ -3,18 +3,15 @@ the data-minimisation rule and its deadline. Failures are worded for the supplie
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
-from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
-import orjson
-
+from harness.catalogue.pacts import CHANNEL_KEYS, pointer_of_path, rule_at, rule_words, steps_of_pointer
+from harness.catalogue.pactverifier import Served, Verdict, quiet_fds, verify_messages
 from harness.verify.events import (
     CHANNEL,
+    CHECKS,
     DEADLINE,
     MINIMISATION,
     PACT,
@@ -26,6 +23,7 @@ from harness.verify.events import (
 from harness.verify.plan import Plan
 
 os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
+__all__ = ["judge_local", "judge_not_run", "judge_pacts", "mark_unjudged", "quiet_fds"]
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -168,120 +166,160 @@ def _lookup(body: Any, pointer: str) -> Any:
 
 # -- pact verification --------------------------------------------------------------------------
 def judge_pacts(plan: Plan, outcomes: list[InteractionOutcome]) -> str:
-    """Verify every interaction with pact-python's Verifier, serving the captured messages.
+    """Verify every captured message with pact-python's Verifier, against its own interaction's part.
 
-    The verifier asks for a message by description alone, and two consumers may use the same
-    description. So the pacts are verified from temporary copies in which each interaction's
-    description is its unique key ("<consumer> / <description>") and which hold only the interactions
-    that captured a message: one Verifier call for the whole run (each call costs about a second).
-    Returns the verifier's text output (kept in the JSON report).
+    Each interaction is served by its own identity (the plan's unique key), from a temporary pact
+    holding exactly the part it answers (harness.catalogue.pactverifier), so two interactions that share
+    a description never see each other's message; one Verifier call for the whole run (each costs
+    about a second). An interaction the verifier reports nothing on fails as "not judged"; none is
+    ever counted as passed unjudged. Returns the verifier's text output.
     """
     by_key = {it.key: it for it in plan.interactions}
-    verifiable: dict[str, InteractionOutcome] = {}
+    served: list[Served] = []
     for outcome in outcomes:
+        it = by_key.get(outcome.key)
+        if any(c.check == PACT for c in outcome.checks):
+            continue  # already judged (an interaction that could not be run)
         if outcome.captured is None:
             outcome.checks.append(CheckResult(PACT, False, skipped="no message was captured"))
+        elif it is None or it.pact is None or it.interaction is None or it.part is None:
+            outcome.checks.append(CheckResult(PACT, False, [_not_judged("the plan holds no pact part for it")]))
         else:
-            verifiable[outcome.key] = outcome
-    if not verifiable:
-        return ""
-    with tempfile.TemporaryDirectory(prefix="em-harness-pacts-") as tmp:
-        sources = _keyed_pacts(Path(tmp), [by_key[key] for key in verifiable])
-        return _verify(plan.provider, sources, verifiable)
-
-
-def _keyed_pacts(folder: Path, interactions: list[Any]) -> list[Path]:
-    """Copies of the pact files with only the given interactions, each described by its unique key."""
-    wanted: dict[str, dict[str, str]] = defaultdict(dict)
-    for it in interactions:
-        wanted[it.pact_path][it.description] = it.key
-    out = []
-    for i, (path, keys) in enumerate(sorted(wanted.items())):
-        pact = json.loads(Path(path).read_text("utf-8"))
-        kept = []
-        for interaction in pact.get("interactions", []):
-            if interaction.get("description") in keys:
-                interaction["description"] = keys[interaction["description"]]
-                kept.append(interaction)
-        pact["interactions"] = kept
-        target = folder / f"{i:03d}-{Path(path).name}"
-        target.write_text(json.dumps(pact), "utf-8")
-        out.append(target)
-    return out
-
-
-def _verify(provider: str, sources: list[Path], outcomes: dict[str, InteractionOutcome]) -> str:
-    from pact import Verifier
-
-    def handler(name: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-        rec = outcomes[name].captured
-        meta = {"contentType": "application/json", "channel": rec.channel}
-        meta.update({k: v for k, v in rec.headers.items() if isinstance(v, str | int | float | bool)})
-        body = rec.body
-        contents = body.encode("utf-8") if isinstance(body, str) else orjson.dumps(body)
-        return {"contents": contents, "metadata": meta, "content_type": "application/json"}
-
-    verifier = Verifier(provider).set_coloured_output(enabled=False)
-    for source in sources:
-        verifier.add_source(source)
-    verifier.message_handler(handler).state_handler(lambda *a, **k: None, teardown=True)
-    with quiet_fds(), contextlib.suppress(RuntimeError):  # a failed verify raises; the results say why
-        verifier.verify()
-    results = verifier.results
-    errors: dict[str, list[Failure]] = defaultdict(list)
-    for error in results.get("errors", []) or []:
-        label = error.get("interaction", "")
-        key = next((k for k in outcomes if label.endswith(f" - {k}")), None)
-        if key is None:
-            continue
-        mismatch = error.get("mismatch") or {}
-        items = mismatch.get("mismatches") or []
-        if not items:
-            items = [{"mismatch": mismatch.get("message") or json.dumps(mismatch)[:300]}]
-        for m in items:
-            where = _pact_path(m["path"]) if m.get("path") else (f"metadata/{m['key']}" if m.get("key") else "")
-            errors[key].append(
-                Failure(
-                    where,
-                    _short(m.get("expected")) if m.get("expected") not in (None, "") else "",
-                    _short(m.get("actual")) if m.get("actual") not in (None, "") else "",
-                    m.get("mismatch") or m.get("type") or "mismatch",
+            served.append(
+                Served(
+                    outcome.key,
+                    it.pact,
+                    it.interaction,
+                    it.part,
+                    outcome.captured.body,
+                    _served_metadata(it, outcome.captured),
                 )
             )
-    for key, outcome in outcomes.items():
-        failures = errors.get(key, [])
+    verdicts, text = verify_messages(plan.provider, served)
+    outcome_by_key = {o.key: o for o in outcomes}
+    for s in served:
+        outcome = outcome_by_key[s.ident]
+        verdict = verdicts[s.ident]
+        if not verdict.judged:
+            failures = [_not_judged(verdict.error or "the pact verifier reported nothing on it")]
+        else:
+            failures = _pact_failures(plan, s, verdict)
         outcome.checks.append(CheckResult(PACT, not failures, failures))
-    return verifier.output(strip_ansi=True)
+    _mark_pending(outcomes)
+    return text
 
 
-@contextlib.contextmanager
-def quiet_fds() -> Any:
-    """Silence file descriptors 1 and 2 while the pact FFI and its relay server print to them directly.
+def judge_not_run(outcome: InteractionOutcome) -> None:
+    """An interaction planned but not run (outcome.problem says why): a pact failure naming it, checks skipped."""
+    reason = f"not run: {outcome.problem}"
+    for check in CHECKS:
+        if check != PACT:
+            outcome.checks.append(CheckResult(check, False, skipped=reason))
+    outcome.checks.append(
+        CheckResult(
+            PACT,
+            False,
+            [Failure("", "an interaction the harness can run", "not run", f"not verified: {outcome.problem}")],
+        )
+    )
+    _mark_pending([outcome])
 
-    Their text is kept by the verifier (verifier.output()) and goes into the JSON report.
+
+def mark_unjudged(outcomes: list[InteractionOutcome], reason: str) -> None:
+    """Interactions the pact verifier never judged (the run ended early): a skipped pact check, never a pass."""
+    for outcome in outcomes:
+        if not any(c.check == PACT for c in outcome.checks):
+            outcome.checks.append(CheckResult(PACT, False, skipped=reason))
+    _mark_pending(outcomes)
+
+
+def _mark_pending(outcomes: list[InteractionOutcome]) -> None:
+    for outcome in outcomes:
+        if outcome.pending:
+            for check in outcome.checks:
+                check.pending = True
+
+
+def _not_judged(why: str) -> Failure:
+    return Failure("", "a verdict from the pact verifier", "none", f"not judged: {why}")
+
+
+def _served_metadata(it: Any, rec: Any) -> dict[str, Any]:
+    """The captured message's metadata as the verifier sees it: the transport's headers and channel.
+
+    Whatever name the pact gives the place a message goes (channel, topic, destination, routingKey,
+    subject) is the channel the message was captured on.
     """
-    import sys
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in (*saved, devnull):
-            os.close(fd)
+    meta: dict[str, Any] = {"contentType": "application/json", "channel": rec.channel}
+    meta.update({k: v for k, v in rec.headers.items() if isinstance(v, str | int | float | bool)})
+    for key in CHANNEL_KEYS:
+        if key in it.metadata:
+            meta[key] = rec.channel
+    return meta
 
 
-def _pact_path(path: str) -> str:
-    """Pact's '$.additionalInformation.status' as a JSON pointer."""
-    if not path.startswith("$"):
-        return path
-    out = path[1:].replace("[", ".").replace("]", "").replace("'", "")
-    return "/" + "/".join(p for p in out.split(".") if p) if out else "/"
+def _pact_failures(plan: Plan, served: Served, verdict: Verdict) -> list[Failure]:
+    """The verifier's mismatches as failures: path, the rule expected (not the example), the actual value, once."""
+    part = served.part
+    body = served.body
+    doc = plan.registry.get(body.get("eventType", ""), body.get("version")) if isinstance(body, dict) else None
+    personal = plan.registry.personal(doc, body) if doc is not None else []
+    failures: list[Failure] = []
+    if verdict.error:
+        failures.append(Failure("", "", "", verdict.error))
+    for m in verdict.mismatches:
+        message = str(m.get("mismatch") or m.get("type") or "mismatch")
+        if m.get("key"):
+            key = str(m["key"])
+            rule = part.metadata_rules.get(key)
+            where = f"metadata/{key}"
+            if rule is not None:
+                expected = rule_words(rule, part.metadata.get(key))
+            elif key in part.metadata:
+                expected = _short(part.metadata[key])
+            else:
+                expected = _text(m.get("expected"))
+            actual = _short(served.metadata[key]) if key in served.metadata else "missing"
+        elif m.get("path"):
+            pointer = pointer_of_path(str(m["path"]))
+            where = pointer
+            steps = steps_of_pointer(pointer) if pointer.startswith("/") or pointer == "" else None
+            rule = rule_at(part, steps) if steps is not None else None
+            example = _lookup(part.body, pointer) if steps is not None else None
+            if rule is not None:
+                expected = rule_words(rule, example)
+            elif isinstance(example, dict | list):
+                expected = ""  # a structural mismatch (missing keys, array length): the message says it
+            else:
+                expected = _short(example) if _has(part.body, pointer) else _text(m.get("expected"))
+            if isinstance(_lookup(body, pointer), dict | list) and rule is None:
+                actual = ""
+            elif any(pointer == p or pointer.startswith(p + "/") for p in personal):
+                actual = "(a personal value, withheld)"
+            elif _has(body, pointer):
+                actual = _short(_lookup(body, pointer))
+            else:
+                actual = "missing"
+        else:
+            where, expected, actual = "", _text(m.get("expected")), _text(m.get("actual"))
+        failure = Failure(where, expected, actual, message)
+        if failure not in failures:
+            failures.append(failure)
+    return failures
+
+
+def _text(value: Any) -> str:
+    return "" if value in (None, "") else _short(value)
+
+
+def _has(body: Any, pointer: str) -> bool:
+    node = body
+    for part in [p for p in pointer.split("/") if p]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    return True

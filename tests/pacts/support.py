@@ -216,6 +216,33 @@ class Expectation:
         return {"contentType": CONTENT_TYPE, "eventType": self.event_type, "channel": self.event_type}
 
 
+ExchangeCheck = Callable[[Any, dict[str, Any], dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A synchronous message interaction (V4 Synchronous/Messages): the request the consumer sends and
+    the response it expects; the check gets the service after the response was handled, the request and
+    the response as plain messages."""
+
+    description: str
+    request: Body
+    response: Body
+    check: ExchangeCheck
+    state: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def request_metadata(self) -> dict[str, str]:
+        event_type = self.request.plain["eventType"]
+        return {"contentType": CONTENT_TYPE, "eventType": event_type, "channel": event_type}
+
+    @property
+    def response_metadata(self) -> dict[str, str]:
+        event_type = self.response.plain["eventType"]
+        return {"contentType": CONTENT_TYPE, "eventType": event_type, "channel": event_type}
+
+
 @dataclass(frozen=True)
 class PactDef:
     """All the messages one consumer expects from one provider, and how to make the consumer's service."""
@@ -224,6 +251,7 @@ class PactDef:
     provider: str
     make_service: Callable[[], Any]
     expectations: tuple[Expectation, ...]
+    exchanges: tuple[Exchange, ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -233,7 +261,9 @@ class PactDef:
 def check_states(pact_def: PactDef) -> None:
     """Every state and parameter must come from the fixed vocabulary of the provider."""
     vocabulary = STATES[pact_def.provider]
-    for exp in pact_def.expectations:
+    for exp in (*pact_def.expectations, *pact_def.exchanges):
+        if exp.state is None:
+            continue  # a synchronous request sets the provider's state itself
         if exp.state not in vocabulary:
             raise ValueError(f"{exp.description}: {pact_def.provider} has no state {exp.state!r}")
         extra = set(exp.params) - vocabulary[exp.state]
@@ -241,11 +271,16 @@ def check_states(pact_def: PactDef) -> None:
             raise ValueError(f"{exp.description}: state {exp.state!r} takes no parameter {sorted(extra)}")
 
 
-def build(pact_def: PactDef, expectations: Iterable[Expectation] | None = None) -> Pact:
-    """A V4 pact of asynchronous message interactions (all the definition's, or a subset)."""
+def build(
+    pact_def: PactDef,
+    expectations: Iterable[Expectation] | None = None,
+    exchanges: Iterable[Exchange] | None = None,
+) -> Pact:
+    """A V4 pact of asynchronous message interactions and synchronous exchanges (all the definition's, or a subset)."""
     check_states(pact_def)
     chosen = list(pact_def.expectations if expectations is None else expectations)
-    descriptions = [e.description for e in chosen]
+    swaps = list(pact_def.exchanges if exchanges is None else exchanges)
+    descriptions = [e.description for e in (*chosen, *swaps)]
     if len(set(descriptions)) != len(descriptions):
         raise ValueError(f"{pact_def.file_name}: two interactions share a description")
     pact = Pact(pact_def.consumer, pact_def.provider).with_specification("V4")
@@ -255,6 +290,17 @@ def build(pact_def: PactDef, expectations: Iterable[Expectation] | None = None) 
             .given(exp.state, dict(exp.params))
             .with_body(exp.body.matched, CONTENT_TYPE)
             .with_metadata(exp.metadata)
+        )
+    for ex in swaps:
+        interaction = pact.upon_receiving(ex.description, "Sync")
+        if ex.state is not None:
+            interaction.given(ex.state, dict(ex.params))
+        (
+            interaction.with_body(ex.request.matched, CONTENT_TYPE, "Request")
+            .with_metadata(ex.request_metadata, "Request")
+            .will_respond_with()
+            .with_body(ex.response.matched, CONTENT_TYPE, "Response")
+            .with_metadata(ex.response_metadata, "Response")
         )
     return pact
 
@@ -273,15 +319,35 @@ def handler_for(service: Any) -> Callable[[Any, dict[str, object]], None]:
     return handler
 
 
-def run(pact_def: PactDef, expectations: Iterable[Expectation] | None = None) -> tuple[Pact, Any]:
-    """Build the pact, arrange a fresh service, and verify every message through the service's handler."""
+def run(
+    pact_def: PactDef,
+    expectations: Iterable[Expectation] | None = None,
+    exchanges: Iterable[Exchange] | None = None,
+) -> tuple[Pact, Any]:
+    """Build the pact, arrange a fresh service, and verify every message through the service's handler.
+
+    An exchange's request goes through `request_handler_for` (it must be a message the consumer sends,
+    with metadata naming it); its response through the service's own handler, as if it came back.
+    """
     chosen = list(pact_def.expectations if expectations is None else expectations)
-    pact = build(pact_def, chosen)
+    swaps = list(pact_def.exchanges if exchanges is None else exchanges)
+    pact = build(pact_def, chosen, swaps)
     service = pact_def.make_service()
     for exp in chosen:
         if exp.arrange is not None:
             exp.arrange(service)
-    errors = pact.verify(handler_for(service), "Async", raises=False)
+    errors = pact.verify(handler_for(service), "Async", raises=False) if chosen else []
+    if swaps:
+        errors += pact.verify(request_handler, "Sync", raises=False)
+        for interaction in pact.interactions("Sync"):
+            for response in interaction.response_contents:
+                meta = {pair.key: _meta_value(pair.value) for pair in response.metadata}
+                try:
+                    handler_for(service)(response.contents, meta)
+                except Exception as exc:
+                    raise AssertionError(
+                        f"{interaction.description}: the response: {type(exc).__name__}: {exc}"
+                    ) from exc
     if errors:
         lines = [f"{pact_def.file_name}: {len(errors)} message(s) the consumer could not handle:"]
         lines += [f"  - {e.description}: {type(e.error).__name__}: {e.error}" for e in errors]
@@ -289,9 +355,29 @@ def run(pact_def: PactDef, expectations: Iterable[Expectation] | None = None) ->
     return pact, service
 
 
-def check_one(pact_def: PactDef, exp: Expectation) -> None:
+def _meta_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def request_handler(body: Any, metadata: dict[str, object]) -> None:
+    """A synchronous request: a JSON message the consumer sends, with metadata naming its eventType and channel."""
+    message = decode(str(body) if not isinstance(body, bytes | bytearray) else body)
+    if metadata.get("contentType") != CONTENT_TYPE:
+        raise AssertionError(f"contentType {metadata.get('contentType')!r}")
+    if metadata.get("eventType") != message.get("eventType") or metadata.get("channel") != message.get("eventType"):
+        raise AssertionError(f"metadata {metadata} does not name the request's eventType")
+
+
+def check_one(pact_def: PactDef, exp: Expectation | Exchange) -> None:
     """One interaction through the real handler, then the consumer's assertions on what it did."""
-    _, service = run(pact_def, [exp])
+    if isinstance(exp, Exchange):
+        _, service = run(pact_def, [], [exp])
+        exp.check(service, exp.request.plain, exp.response.plain)
+        return
+    _, service = run(pact_def, [exp], [])
     exp.check(service, exp.body.plain)
 
 
@@ -307,7 +393,11 @@ def cases(pact_defs: Iterable[PactDef]) -> list[Any]:
     """pytest parameters: one per interaction, named '<consumer>-<provider>: <description>'."""
     import pytest
 
-    return [pytest.param(d, e, id=f"{d.provider}: {e.description}") for d in pact_defs for e in d.expectations]
+    return [
+        pytest.param(d, e, id=f"{d.provider}: {e.description}")
+        for d in pact_defs
+        for e in (*d.expectations, *d.exchanges)
+    ]
 
 
 def payload_of(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 CEMO correlates every report with the order it submitted (orderId exactly as sent, then the supplier
 caseId), acts on rejections (so a rejected status must carry its reasons, and 'other' its details)
 and tracks fitted devices and the end of monitoring.
+
+One interaction is synchronous (V4 Synchronous/Messages): CEMO's own order command, as its OrderDesk
+builds it, is the request, and the case the supplier opens for it is the response. `verify` publishes
+the request on the bus (with fresh identifiers) and expects the case-created answer, correlated.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from consumers.cemo.publisher import OrderDesk
 from consumers.cemo.service import CASE_STATES, CaseTracker
 from tests.pacts import support as s
 
@@ -120,6 +125,37 @@ def monitoring_ended(service: CaseTracker, msg: dict[str, Any]) -> None:
     assert record.ended_at == datetime(2026, 10, 1, 22, 59, tzinfo=UTC)
 
 
+ORDER_CLOCK = datetime(2026, 3, 30, 7, 55, tzinfo=UTC)
+PERSON = {"identifiers": [{"type": "CRN", "value": "X123456"}, {"type": "NOMS", "value": "A1234BC"}]}
+
+
+def submitted_order() -> dict[str, Any]:
+    """The order-submitted command CEMO's OrderDesk sends for a new Post Release order (a fixed clock)."""
+    desk = OrderDesk(clock=lambda: ORDER_CLOCK)
+    return desk.new_order(ORDER_ID, {"kind": "new", "order_type": "Post Release"}, PERSON).body
+
+
+ORDER_REQUEST = s.Body(
+    plain=submitted_order(),
+    matched={
+        **submitted_order(),
+        "eventId": s.EVENT_ID.make(submitted_order()["eventId"]),
+        "occurredAt": s.UTC.make(submitted_order()["occurredAt"]),
+        "publishedAt": s.UTC.make(submitted_order()["publishedAt"]),
+        P: {**submitted_order()[P], "order_id": s.UUID_LOWER.make(ORDER_ID)},
+    },
+)
+
+
+def case_opened_for_the_order(service: CaseTracker, request: dict[str, Any], response: dict[str, Any]) -> None:
+    """The response links the supplier's case to the very order CEMO sent."""
+    record = service.lifecycle(request[P]["order_id"])
+    assert record.case_id == response[P]["caseId"]
+    assert record.case_state == ("NEW", 1)
+    assert response[P]["orderId"] == request[P]["order_id"]
+
+
+X = s.Exchange
 E = s.Expectation
 CEMO_FROM_FMS = s.PactDef(
     consumer="cemo",
@@ -224,6 +260,14 @@ CEMO_FROM_FMS = s.PactDef(
             arrange=case_known,
         ),
     ),
+    exchanges=(
+        X(
+            "an order submitted gets a case created",
+            ORDER_REQUEST,
+            body("case-created", 0, CASE_CREATED),
+            case_opened_for_the_order,
+        ),
+    ),
 )
 PACTS = (CEMO_FROM_FMS,)
 
@@ -237,7 +281,7 @@ def test_cemo_handles(pact_def: s.PactDef, expectation: s.Expectation) -> None:
 def test_cemo_pact_written(pact_def: s.PactDef, pact_dir: Path) -> None:
     path = s.write(pact_def, pact_dir)
     assert path.name == "cemo-field-monitoring-service.json"
-    assert s.interactions_in(path) == len(pact_def.expectations)
+    assert s.interactions_in(path) == len(pact_def.expectations) + len(pact_def.exchanges)
 
 
 def test_cemo_refuses_a_rejection_without_reasons() -> None:

@@ -72,6 +72,13 @@ def fits(rule: dict[str, Any], value: Any) -> bool:
     return False
 
 
+def parts(interaction: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(role, part) for each message of an interaction: an async message, or a sync request and its responses."""
+    if interaction["type"] == "Synchronous/Messages":
+        return [("request", interaction["request"]), *(("response", r) for r in interaction["response"])]
+    return [("message", interaction)]
+
+
 def test_pairs_and_counts(written: list[dict[str, Any]]) -> None:
     pairs = {(p["consumer"]["name"], p["provider"]["name"]) for p in written}
     assert len(pairs) >= 5 and len(pairs) == len(written)
@@ -86,17 +93,36 @@ def test_every_consumed_message_type_is_covered(written: list[dict[str, Any]]) -
         event_type = address[op["channel"]["$ref"].split("/")[-1]]
         if op["action"] == "receive" and event_type.startswith("electronic-monitoring."):
             consumed.add((op["x-system"], event_type))
-    covered = {(p["consumer"]["name"], i["metadata"]["eventType"]) for p in written for i in p["interactions"]}
+    sent_by = {
+        (op["x-system"], address[op["channel"]["$ref"].split("/")[-1]])
+        for op in asyncapi["operations"].values()
+        if op["action"] == "send"
+    }
+    covered = {
+        (p["consumer"]["name"], part["metadata"]["eventType"])
+        for p in written
+        for i in p["interactions"]
+        for role, part in parts(i)
+        if role != "request"
+    }
+    requests = {
+        (p["consumer"]["name"], part["metadata"]["eventType"])
+        for p in written
+        for i in p["interactions"]
+        for role, part in parts(i)
+        if role == "request"
+    }
     assert consumed - covered == set()
     assert covered - consumed == set(), "a pact for a message the consumer does not receive in asyncapi.yaml"
+    assert requests <= sent_by, "a synchronous request the consumer does not send in asyncapi.yaml"
 
 
 def test_bodies_are_valid_messages(written: list[dict[str, Any]], registry: SchemaRegistry) -> None:
     problems = []
     for pact in written:
-        for interaction in pact["interactions"]:
-            body = interaction["contents"]["content"]
-            where = f"{pact['consumer']['name']}-{pact['provider']['name']}: {interaction['description']}"
+        for interaction, (role, part) in ((i, rp) for i in pact["interactions"] for rp in parts(i)):
+            body = part["contents"]["content"]
+            where = f"{pact['consumer']['name']}-{pact['provider']['name']}: {interaction['description']} ({role})"
             doc = registry.get(body["eventType"], body["version"])
             if doc is None:
                 problems.append(f"{where}: no schema for {body['eventType']} v{body['version']}")
@@ -109,9 +135,9 @@ def test_bodies_are_valid_messages(written: list[dict[str, Any]], registry: Sche
 def test_rules_fit_the_example_types(written: list[dict[str, Any]]) -> None:
     problems = []
     for pact in written:
-        for interaction in pact["interactions"]:
-            body = interaction["contents"]["content"]
-            for path, group in interaction["matchingRules"]["body"].items():
+        for interaction, (_, part) in ((i, rp) for i in pact["interactions"] for rp in parts(i)):
+            body = part["contents"]["content"]
+            for path, group in part["matchingRules"]["body"].items():
                 values = values_at(body, path)
                 if not values:
                     problems.append(f"{interaction['description']}: rule on {path}, a path the example lacks")
@@ -130,14 +156,15 @@ def test_metadata_states_and_descriptions(written: list[dict[str, Any]]) -> None
         descriptions = [i["description"] for i in pact["interactions"]]
         assert len(descriptions) == len(set(descriptions))
         for interaction in pact["interactions"]:
-            event_type = interaction["contents"]["content"]["eventType"]
-            assert interaction["type"] == "Asynchronous/Messages"
-            assert interaction["metadata"] == {
-                "contentType": "application/json",
-                "eventType": event_type,
-                "channel": event_type,
-            }
-            for state in interaction["providerStates"]:
+            assert interaction["type"] in ("Asynchronous/Messages", "Synchronous/Messages")
+            for _, part in parts(interaction):
+                event_type = part["contents"]["content"]["eventType"]
+                assert part["metadata"] == {
+                    "contentType": "application/json",
+                    "eventType": event_type,
+                    "channel": event_type,
+                }
+            for state in interaction.get("providerStates", []):
                 assert state["name"] in s.STATES[provider]
                 assert set(state.get("params", {})) <= s.STATES[provider][state["name"]]
 
