@@ -98,9 +98,11 @@ class MessageProvider:
 
     def __init__(self, consumer: str, shout: bool = False) -> None:
         doc = json.loads((PACTS / f"{consumer}-{FMS}.json").read_text())
-        self.messages = {
-            i["description"]: (i["contents"]["content"], i.get("metadata", {})) for i in doc["interactions"]
-        }
+        self.messages = {}
+        for i in doc["interactions"]:
+            # a synchronous message is answered with its (first) response
+            part = i["response"][0] if i.get("type") == "Synchronous/Messages" else i
+            self.messages[i["description"]] = (part["contents"]["content"], part.get("metadata", {}))
         self.shout = shout
         provider = self
 
