@@ -91,7 +91,6 @@ async def harness_rate(url: str, n: int) -> float:
 
     if url == "memory":
         from faststream import FastStream
-
         from harness.bus.inprocess import InProcessBus
 
         broker = broker_from_url("memory", logger=None)
