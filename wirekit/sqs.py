@@ -2,14 +2,17 @@
 
 - EM_BUS_URL `sqs://HOST:PORT?region=R` (an http endpoint such as the moto server), `sqss://HOST?region=R`
   (https), `sqs://aws?region=R` (AWS itself). Credentials: the standard AWS chain.
-- One FIFO topic for every channel: `em-domain-events.fifo`, named for the run with EM_CHANNEL_PREFIX made
-  SNS-safe (every character other than letters, digits, `-` and `_` becomes `-`).
+- One topic for every channel: EM_SNS_TOPIC_ARN when set (the harness sets it), else `em-domain-events`
+  named for the run with EM_CHANNEL_PREFIX made SNS-safe (every character other than letters, digits, `-` and
+  `_` becomes `-`). A topic whose name ends in `.fifo` is a FIFO topic.
 - Publish: the JSON message as the SNS message; the channel address (without the run's prefix) in the
-  `eventType` String message attribute; every other header a String message attribute; message group id
-  `case:<sha256 hex of additionalInformation.caseId or case_id>`, else `channel:<address>`; de-duplication
-  id the message's eventId.
-- Subscribe: a queue per system, `<prefix><system id>.fifo`, subscribed to the topic with raw message delivery
-  and a filter policy `{"eventType": [the addresses it consumes]}`; a message is deleted once handled.
+  `eventType` String message attribute; every other header a String message attribute; on a FIFO topic the
+  message group id
+  `case:<sha256 hex of additionalInformation.caseId or case_id>`, else `order:<sha256 hex of order_id>`, else
+  `channel:<address>`; de-duplication id the message's eventId.
+- Subscribe: a queue per system, `<prefix><system id>` (`.fifo` on a FIFO topic), subscribed to the topic
+  with raw message delivery and a filter policy `{"eventType": [the addresses it consumes]}`; a message is
+  deleted once handled.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-TOPIC = "em-domain-events.fifo"
+TOPIC = "em-domain-events"
 log = logging.getLogger("wirekit.sqs")
 
 Handler = Callable[[Any], Awaitable[None]]
@@ -56,6 +59,7 @@ class SqsBroker:
         self.sns: Any = None
         self.sqs: Any = None
         self.topic_arn = ""
+        self.fifo = False
         self._stack: contextlib.AsyncExitStack | None = None
         self._pollers: list[asyncio.Task] = []
         self._running = False
@@ -75,15 +79,15 @@ class SqsBroker:
         from aiobotocore.session import get_session
 
         session = get_session()
-        config = AioConfig(connect_timeout=5, read_timeout=10)
+        config = AioConfig(connect_timeout=5, read_timeout=10, max_pool_connections=50)
         options = {"region_name": self.region, "endpoint_url": self.endpoint, "config": config}
         self._stack = contextlib.AsyncExitStack()
         self.sns = await self._stack.enter_async_context(session.create_client("sns", **options))
         self.sqs = await self._stack.enter_async_context(session.create_client("sqs", **options))
-        topic = await self.sns.create_topic(
-            Name=_safe(self.prefix) + TOPIC, Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "false"}
-        )
-        self.topic_arn = topic["TopicArn"]
+        self.topic_arn = os.environ.get("EM_SNS_TOPIC_ARN", "")
+        if not self.topic_arn:
+            self.topic_arn = (await self.sns.create_topic(Name=_safe(self.prefix) + TOPIC))["TopicArn"]
+        self.fifo = self.topic_arn.endswith(".fifo")
         self._running = True
         for system, routes in self.routes.items():
             url = await self._queue(system, sorted(routes))
@@ -91,8 +95,9 @@ class SqsBroker:
 
     async def _queue(self, system: str, event_types: list[str]) -> str:
         """The system's queue, subscribed to the topic for the event types it consumes."""
-        name = _safe(self.prefix) + _safe(system) + ".fifo"
-        url = (await self.sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"}))["QueueUrl"]
+        name = _safe(self.prefix) + _safe(system) + (".fifo" if self.fifo else "")
+        attributes = {"FifoQueue": "true"} if self.fifo else {}
+        url = (await self.sqs.create_queue(QueueName=name, Attributes=attributes))["QueueUrl"]
         arn = (await self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"]))["Attributes"]["QueueArn"]
         policy = {
             "Version": "2012-10-17",
@@ -119,26 +124,44 @@ class SqsBroker:
         while self._running:
             try:
                 got = await self.sqs.receive_message(
-                    QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+                    QueueUrl=url,
+                    MaxNumberOfMessages=10,
+                    WaitTimeSeconds=1,
+                    MessageAttributeNames=["All"],
+                    AttributeNames=["MessageGroupId"],
                 )
             except Exception as exc:
                 log.warning("receive from %s failed: %s", url, exc)
                 await asyncio.sleep(0.5)
                 continue
-            for message in got.get("Messages", []):
-                event_type = ((message.get("MessageAttributes") or {}).get("eventType") or {}).get("StringValue")
-                handler = routes.get(event_type or "")
-                if handler is not None:
-                    try:
-                        body: Any = json.loads(message.get("Body", ""))
-                    except ValueError:
-                        body = message.get("Body", "")
-                    try:
-                        await handler(body)
-                    except Exception:
-                        log.exception("handling %s failed", event_type)
-                with contextlib.suppress(Exception):
-                    await self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            messages = got.get("Messages", [])
+            if not messages:
+                continue
+            # In order within a message group, groups side by side (a FIFO queue's ordering promise).
+            groups: dict[str, list[dict[str, Any]]] = {}
+            for message in messages:
+                groups.setdefault((message.get("Attributes") or {}).get("MessageGroupId", ""), []).append(message)
+            await asyncio.gather(*(self._handle(group, routes) for group in groups.values()))
+            with contextlib.suppress(Exception):
+                await self.sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+                )
+
+    async def _handle(self, messages: list[dict[str, Any]], routes: dict[str, Handler]) -> None:
+        for message in messages:
+            event_type = ((message.get("MessageAttributes") or {}).get("eventType") or {}).get("StringValue")
+            handler = routes.get(event_type or "")
+            if handler is None:
+                continue
+            try:
+                body: Any = json.loads(message.get("Body", ""))
+            except ValueError:
+                body = message.get("Body", "")
+            try:
+                await handler(body)
+            except Exception:
+                log.exception("handling %s failed", event_type)
 
     async def publish(self, body: Any, address: str, headers: dict[str, str] | None = None) -> None:
         text = json.dumps(body)
@@ -146,18 +169,24 @@ class SqsBroker:
         attributes = {k: {"DataType": "String", "StringValue": str(v)} for k, v in (headers or {}).items() if str(v)}
         attributes["eventType"] = {"DataType": "String", "StringValue": event_type}
         payload = body.get("additionalInformation") if isinstance(body, dict) else None
-        case = (payload.get("caseId") or payload.get("case_id")) if isinstance(payload, dict) else None
-        group = "case:" + hashlib.sha256(case.encode()).hexdigest() if isinstance(case, str) and case else None
+        payload = payload if isinstance(payload, dict) else {}
+        group = None
+        for kind, value in (
+            ("case", payload.get("caseId") or payload.get("case_id")),
+            ("order", payload.get("order_id")),
+        ):
+            if group is None and isinstance(value, str) and value:
+                group = f"{kind}:" + hashlib.sha256(value.encode()).hexdigest()
         event_id = body.get("eventId") if isinstance(body, dict) else None
-        await self.sns.publish(
-            TopicArn=self.topic_arn,
-            Message=text,
-            MessageAttributes=attributes,
-            MessageGroupId=group or f"channel:{event_type}"[:128],
-            MessageDeduplicationId=event_id
-            if isinstance(event_id, str) and event_id
-            else "sha256:" + hashlib.sha256(text.encode()).hexdigest(),
-        )
+        ordering: dict[str, str] = {}
+        if self.fifo:
+            ordering["MessageGroupId"] = group or f"channel:{event_type}"[:128]
+            ordering["MessageDeduplicationId"] = (
+                event_id
+                if isinstance(event_id, str) and event_id
+                else "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+            )
+        await self.sns.publish(TopicArn=self.topic_arn, Message=text, MessageAttributes=attributes, **ordering)
 
     async def stop(self) -> None:
         self._running = False

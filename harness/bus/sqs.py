@@ -7,16 +7,18 @@ standard AWS chain (environment variables, shared profiles with AWS_PROFILE, ins
 printed; a URL carrying credentials is refused.
 
 Wire protocol (asyncapi.yaml declares it in each channel's sns binding): every channel travels on the SNS
-topic its binding names (the catalogue puts all of them on one FIFO topic, `em-domain-events.fifo`), named
-for the run with the run's prefix made SNS-safe (`emh-0123abcd.` -> `emh-0123abcd-em-domain-events.fifo`).
-The channel address goes in the `eventType` message attribute (the HMPPS convention), every other header in a
-String message attribute of its own, the JSON message as the SNS message. On a FIFO topic the message group
-id is `case:<sha256 hex of the caseId>` (from `additionalInformation.caseId` or `case_id`; a message naming
-no case uses `channel:<address>`) and the de-duplication id is the message's `eventId`. A system subscribes a
-queue of its own (`<prefix>-<system id>`, `.fifo` on a FIFO topic) with raw message delivery and a filter
-policy on `eventType` listing the channels it consumes. The tap has its own queue with no filter policy.
-At the end the run's topics, every subscription on them and every queue under the run's prefix are
-deleted (after a failure too). Health is a round trip to SQS (the tap queue's attributes).
+topic its binding names (the catalogue puts all of them on one topic, `em-domain-events`), named for the run
+with the run's prefix made SNS-safe (`emh-0123abcd.` -> `emh-0123abcd-em-domain-events`); its ARN is handed to
+the supplier as EM_SNS_TOPIC_ARN. The channel address goes in the `eventType` message attribute (the HMPPS
+convention), every other header in a String message attribute of its own, the JSON message as the SNS message.
+A topic whose binding says `ordering: {type: FIFO}` (its name ending in `.fifo`) is a FIFO topic: the message
+group id is `case:<sha256 hex of additionalInformation.caseId or case_id>`, before a case exists
+`order:<sha256 hex of additionalInformation.order_id>`, for a message naming neither `channel:<address>`; the
+de-duplication id is the message's `eventId`. A system subscribes a queue of its own (`<prefix><system id>`,
+`.fifo` on a FIFO topic) with raw message delivery and a filter policy on `eventType` listing the channels it
+consumes. The tap has its own queue with no filter policy. At the end the run's topics, every subscription on
+them and every queue under the run's prefix are deleted (after a failure too). Health is a round trip to SQS
+(the tap queue's attributes).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from harness.errors import HarnessError
 
 SCHEMES = ("sqs", "sqss")
 EXAMPLE = "sqs://127.0.0.1:5000?region=eu-west-2"
-DEFAULT_TOPIC = "em-domain-events.fifo"
+DEFAULT_TOPIC = "em-domain-events"
 TAP = "em-harness-tap"
 AWS_HOST = "aws"
 
@@ -79,13 +81,14 @@ def topic_of(bindings: Any) -> tuple[str, bool]:
 
 
 def group_id(body: Any, address: str) -> str:
-    """FIFO message group: one per case (`case:<sha256(caseId)>`), else one per channel."""
+    """FIFO message group: one per case (`case:<sha256(caseId)>`); before a case exists, one per order
+    (`order:<sha256(order_id)>`); a message naming neither, one per channel (`channel:<address>`)."""
     payload = body.get("additionalInformation") if isinstance(body, dict) else None
-    case = None
     if isinstance(payload, dict):
-        case = payload.get("caseId") or payload.get("case_id")
-    if isinstance(case, str) and case:
-        return "case:" + hashlib.sha256(case.encode()).hexdigest()
+        for kind, keys in (("case", ("caseId", "case_id")), ("order", ("order_id",))):
+            value = next((payload[k] for k in keys if isinstance(payload.get(k), str) and payload[k]), None)
+            if value is not None:
+                return f"{kind}:" + hashlib.sha256(value.encode()).hexdigest()
     return f"channel:{address}"[:128]
 
 
@@ -150,7 +153,9 @@ class SqsTransport(Transport):
         from aiobotocore.config import AioConfig
         from aiobotocore.session import get_session
 
-        config = AioConfig(connect_timeout=5, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"})
+        config = AioConfig(
+            connect_timeout=5, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"}, max_pool_connections=50
+        )
         session = get_session()
         self._stack = contextlib.AsyncExitStack()
         options = {"region_name": self.region, "endpoint_url": self.endpoint, "config": config}
@@ -284,6 +289,10 @@ class SqsTransport(Transport):
         for arn in self.created:
             await self.sns.delete_topic(TopicArn=arn)
         self.created = []
+
+    def supplier_env(self) -> dict[str, str]:
+        """The run's topic, so a supplier need not derive its name (set once declared)."""
+        return {"EM_SNS_TOPIC_ARN": self.arns[self.default_topic]} if self.default_topic in self.arns else {}
 
     async def close(self) -> None:
         if self._stack is not None:

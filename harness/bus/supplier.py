@@ -30,6 +30,12 @@ from harness.errors import HarnessError
 READY = "em-harness.ready"
 
 
+def _late_env(bus: Bus) -> dict[str, str]:
+    """What the transport knows only once the bus has started (e.g. the ARN of the run's SNS topic)."""
+    env = getattr(bus, "supplier_env", None)
+    return env() if callable(env) else {}
+
+
 def _search_path(root: Path | None, project_first: bool) -> None:
     """Put the current folder and the project folder on sys.path, in the order the import needs."""
     places = [os.getcwd(), str(root)] if root is not None else [os.getcwd()]
@@ -121,7 +127,7 @@ class SupplierProcess:
         try:
             self.proc = subprocess.Popen(
                 argv,
-                env={**os.environ, **self.env},
+                env={**os.environ, **self.env, **_late_env(bus)},
                 stdin=subprocess.DEVNULL,
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
@@ -189,7 +195,7 @@ class SupplierApp:
 
     async def start(self, bus: Bus) -> None:
         os.environ["EM_CHANNEL_PREFIX"] = self.prefix
-        os.environ.update(self.env)
+        os.environ.update({**self.env, **_late_env(bus)})
         self.app = load_app(self.spec, self.url, self.root)
         try:
             await asyncio.wait_for(self.app.start(), 15)
