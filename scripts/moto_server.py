@@ -8,6 +8,8 @@ the list never changes while it runs, so it is computed once. Everything else is
 
 from __future__ import annotations
 
+import logging
+
 import moto.backends
 import moto.moto_server.werkzeug_app as werkzeug_app
 
@@ -18,4 +20,5 @@ werkzeug_app.backends.list_of_moto_modules = moto.backends.list_of_moto_modules
 if __name__ == "__main__":
     from moto.server import main
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request (thousands per test run)
     main()

@@ -36,7 +36,10 @@ class AmqpTransport(Transport):
         super().__init__(url, run)
         from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange, RabbitQueue
 
-        self.broker = RabbitBroker(url, logger=None)
+        # aio-pika's robust connection retries a handshake cut short by a cancellation, swallowing it (the
+        # run could then never end); with a timeout of its own, shorter than the harness's bound, its first
+        # attempt fails for good instead.
+        self.broker = RabbitBroker(url, logger=None, timeout=max(0.5, run.connect_timeout * 0.8))
         self.exchange = RabbitExchange(exchange_name(run), type=ExchangeType.TOPIC, durable=True)
         self.queue_name = f"em-harness.tap.{run.prefix or 'all'}"
         self._deliver: Deliver | None = None

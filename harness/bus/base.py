@@ -65,6 +65,8 @@ class RunSpec:
 
     prefix: str = ""
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    connect_timeout: float = 10.0
+    """--connect-timeout: the bus bounds connect() by it; clients that take a timeout of their own get it too."""
 
     @property
     def addresses(self) -> list[str]:
@@ -84,6 +86,7 @@ class Transport:
     """
 
     kind = "transport"
+    concurrency: int | None = None  # see Bus.concurrency
 
     def __init__(self, url: str, run: RunSpec) -> None:
         self.url = url
@@ -131,6 +134,10 @@ class Bus:
     # after a first candidate answer can be short.
     synchronous = False
     settle = 1.0
+    # At most this many interactions at once on this bus (None: the engine's own limit). A transport whose
+    # every publish is a slow request (SNS) would otherwise queue the answers of all interactions at once
+    # past the contracts' deadlines; each interaction's deadline runs from its own first stimulus.
+    concurrency: int | None = None
 
     def __init__(self) -> None:
         self.recorded: list[Recorded] = []

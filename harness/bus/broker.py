@@ -53,6 +53,7 @@ class BrokerBus(Bus):
         self.url = transport.url
         self.name = transport.url
         self.kind = transport.kind
+        self.concurrency = transport.concurrency
         self.prefix = transport.run.prefix
         self.connect_timeout = connect_timeout
         self.ping_every = ping_every

@@ -165,7 +165,7 @@ def _attach(
         # A supplier the harness starts gets a prefix of its own run; one already attached uses none.
         prefix = f"emh-{uuid.uuid4().hex[:12]}." if (supplier_app or supplier_cmd is not None) else ""
     try:
-        transport = module.TRANSPORT(url, RunSpec(prefix, channels))
+        transport = module.TRANSPORT(url, RunSpec(prefix, channels, connect_timeout))
     except HarnessError:
         raise
     except Exception as exc:

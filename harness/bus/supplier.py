@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from harness.bus.base import Bus, InfrastructureError, stop_task
+from harness.bus.base import Bus, InfrastructureError, bounded, stop_task
 from harness.errors import HarnessError
 
 READY = "em-harness.ready"
@@ -198,14 +198,14 @@ class SupplierApp:
         os.environ.update({**self.env, **_late_env(bus)})
         self.app = load_app(self.spec, self.url, self.root)
         try:
-            await asyncio.wait_for(self.app.start(), 15)
+            await bounded(self.app.start(), 15)
         except Exception as exc:
             raise InfrastructureError(f"--supplier-app {self.spec!r}: could not start on {self.url}: {exc}") from None
 
     async def stop(self) -> None:
         if self.app is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.app.stop(), 10)
+                await bounded(self.app.stop(), 10)
 
     def output(self) -> str:
         return ""

@@ -131,6 +131,8 @@ class VerifyEngine:
         )
         self.container = attached.container
         self.supplier_label = attached.label
+        if attached.bus.concurrency:
+            self.concurrency = min(self.concurrency, attached.bus.concurrency)
         return attached.bus, attached.supplier
 
     def events(self) -> Iterator[Event]:
