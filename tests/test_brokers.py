@@ -341,7 +341,7 @@ def test_two_runs_at_once_never_see_each_other(kind, root, tmp_path):
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 env=dict(os.environ, PACT_DO_NOT_TRACK="true"),
-            )  # fmt: skip
+            )
         )
     outputs = [p.communicate(timeout=300)[0].decode() for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
