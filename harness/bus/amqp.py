@@ -60,7 +60,10 @@ class AmqpTransport(Transport):
         channel = self.broker._channel
         if channel is None or channel.is_closed:
             raise ConnectionError("the channel is closed")
-        await channel.get_exchange(self.exchange.name, ensure=True)  # Exchange.Declare(passive) -> DeclareOk
+        # Exchange.Declare(passive) -> DeclareOk on the raw channel: aio-pika's own declare may answer from
+        # what it knows, which is no proof that the broker is there.
+        underlay = await channel.get_underlay_channel()
+        await underlay.exchange_declare(exchange=self.exchange.name, passive=True)
 
     async def cleanup(self) -> None:
         channel = self.broker._channel

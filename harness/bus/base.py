@@ -45,6 +45,8 @@ async def bounded(work: Awaitable[T], seconds: float) -> T:
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=seconds)
     if task in done:
+        if task.cancelled():  # a client library cancelled its own work (a consumer stopping a dead fetch)
+            raise Unanswered("the call was cancelled inside the client")
         return task.result()
     task.cancel()
     task.add_done_callback(lambda t: t.cancelled() or t.exception())  # never "exception was never retrieved"
