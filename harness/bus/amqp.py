@@ -66,6 +66,8 @@ class AmqpTransport(Transport):
         await underlay.exchange_declare(exchange=self.exchange.name, passive=True)
 
     async def cleanup(self) -> None:
+        for subscriber in self.broker.subscribers:  # stop consuming first: no "consumer cancelled" warning
+            await subscriber.stop()
         channel = self.broker._channel
         if channel is not None and not channel.is_closed:
             await channel.queue_delete(self.queue_name)

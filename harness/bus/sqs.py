@@ -290,7 +290,8 @@ class SqsTransport(Transport):
                     with contextlib.suppress(Exception):
                         await self.sns.unsubscribe(SubscriptionArn=sub)
                 await self.sqs.delete_queue(QueueUrl=url)
-        for arn in self.created:
+        # The run's own topics (under its prefix) go; without a prefix, only a topic this run created.
+        for arn in list(self.arns.values()) if self.prefix else self.created:
             await self.sns.delete_topic(TopicArn=arn)
         self.created = []
 
