@@ -98,6 +98,8 @@ class RedisTransport(Transport):
         """Delete every stream the run created (isolation: nothing is left for the next run)."""
         self._stopping = True
         await stop_task(self._discovery)
+        for subscriber in self.broker.subscribers:  # stop reading first: a blocked read of a deleted stream errs
+            await subscriber.stop()
         client = self.broker._connection
         if not self.run.prefix:  # an attached supplier's own streams: remove only the tap's consumer group
             for address in self.run.addresses:
