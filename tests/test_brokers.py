@@ -664,3 +664,26 @@ def test_jetstream_run_has_a_stream_of_its_own_and_removes_it(root):
             await nc.close()
 
     assert stream not in asyncio.run(streams())  # nothing replays into the next run
+
+
+def test_a_fifo_topic_declared_in_the_catalogue_is_used_with_groups_and_deduplication(catalogue_copy, tmp_path):
+    """A catalogue whose sns bindings declare a FIFO topic: the run's topic and queues are FIFO, and every
+    publish (the harness's stimuli, the boto3 supplier's answers) carries a message group and a
+    de-duplication id, or SNS would refuse it."""
+    url = _broker("sqs")
+    doc = catalogue_copy / "contracts" / "asyncapi.yaml"
+    text = doc.read_text()
+    fifo = text.replace("name: em-domain-events\n        ordering:\n          type: standard",
+                        "name: em-domain-events.fifo\n        ordering:\n          type: FIFO")  # fmt: skip
+    assert fifo != text
+    doc.write_text(fifo)
+    report = tmp_path / "run.json"
+    result = em(
+        "verify", "--provider", "field-monitoring-service", "--bus", url, "--root", str(catalogue_copy),
+        "--supplier-cmd", f"{sys.executable} -m providers.fms_boto3", "--interaction", "cemo / a case",
+        "--json", str(report), cwd=ROOT,
+    )  # fmt: skip
+    assert result.code == 0, result.text
+    data = json.loads(report.read_text())
+    assert len(data["interactions"]) >= 4 and data["passed"] is True
+    assert "em-domain-events.fifo" in data["supplierOutput"]

@@ -48,7 +48,6 @@ class KafkaTransport(Transport):
         self._assigned: set[str] = set()
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
-        self._created: set[str] = set()
 
     def _topics(self) -> list[str]:
         return [self.run.prefix + address for address in self.run.addresses]
@@ -76,7 +75,6 @@ class KafkaTransport(Transport):
             errors = [(t, code) for t, code, *_ in getattr(response, "topic_errors", []) if code not in (0, 36)]
             if errors:
                 raise ConnectionError(f"cannot create topics: {errors[:3]}")
-        self._created.update(wanted)
 
     async def _assign(self, topics: list[str]) -> None:
         from aiokafka import TopicPartition
