@@ -89,6 +89,11 @@ class Transport:
 
     kind = "transport"
     concurrency: int | None = None  # see Bus.concurrency
+    # How long the supplier must have been quiet about an interaction, once it has answered, before the
+    # answer is judged (a better one may follow: the answer to a follow-up stimulus). On a real broker every
+    # hop crosses a network and a loaded machine's scheduler: one second was measured too short with four
+    # runs at once on a 2-core machine (the earlier "approved" judged instead of the "rejected" that followed).
+    settle = 2.0
 
     def __init__(self, url: str, run: RunSpec) -> None:
         self.url = url

@@ -54,6 +54,7 @@ class BrokerBus(Bus):
         self.name = transport.url
         self.kind = transport.kind
         self.concurrency = transport.concurrency
+        self.settle = transport.settle
         self.prefix = transport.run.prefix
         self.connect_timeout = connect_timeout
         self.ping_every = ping_every
