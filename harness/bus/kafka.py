@@ -48,6 +48,7 @@ class KafkaTransport(Transport):
         self._assigned: set[str] = set()
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
+        self._lock = asyncio.Lock()
 
     def _topics(self) -> list[str]:
         return [self.run.prefix + address for address in self.run.addresses]
@@ -89,10 +90,16 @@ class KafkaTransport(Transport):
                 await self.consumer._client.force_metadata_update()
                 known = self.consumer.partitions_for_topic(topic) or {0}
             parts += [TopicPartition(topic, p) for p in sorted(known)]
-        self._assigned.update(new)
-        current = set(self.consumer.assignment())
-        self.consumer.assign(sorted(current | set(parts), key=lambda tp: (tp.topic, tp.partition)))
-        await self.consumer.seek_to_beginning(*parts)
+        async with self._lock:  # never between a fetch and its records: positions must not move under it
+            # assign() replaces the whole assignment and forgets every position: keep the tap's place on the
+            # partitions it already reads (else they reset to "latest" and what arrived meanwhile is lost).
+            current = list(self.consumer.assignment())
+            positions = {tp: await self.consumer.position(tp) for tp in current}
+            self.consumer.assign(sorted({*current, *parts}, key=lambda tp: (tp.topic, tp.partition)))
+            for tp, offset in positions.items():
+                self.consumer.seek(tp, offset)
+            await self.consumer.seek_to_beginning(*parts)
+            self._assigned.update(new)
 
     async def tap(self, deliver: Deliver) -> None:
         self._deliver = deliver
@@ -103,7 +110,8 @@ class KafkaTransport(Transport):
     async def _read(self) -> None:
         while not self._stopping:
             try:
-                batches = await self.consumer.getmany(timeout_ms=100, max_records=500)
+                async with self._lock:
+                    batches = await self.consumer.getmany(timeout_ms=100, max_records=500)
             except Exception:
                 await asyncio.sleep(0.1)  # health() reports an outage; the tap just keeps trying
                 continue
