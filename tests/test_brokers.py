@@ -85,11 +85,11 @@ def _verify(root: Path, tmp: Path, provider: str, app: str, bus: str, name: str)
 SUPPLIERS = [(p, app) for p, app in REFERENCE.items()] + [
     (importlib.import_module(f"providers.faulty.{m}").PROVIDER, f"providers.faulty.{m}:app") for m in FAULTY
 ]
-_RUNS: dict[str, dict[str, tuple[int, dict] | str]] = {}
+_RUNS: dict[str, dict[str, tuple[int, dict] | str | BaseException]] = {}
 _LOCK = threading.Lock()
 
 
-def _runs(provider: str, app: str, tmp: Path) -> dict[str, tuple[int, dict] | str]:
+def _runs(provider: str, app: str, tmp: Path) -> dict[str, tuple[int, dict] | str | BaseException]:
     """One supplier on memory and on every reachable broker, one run after another (the runs' deadlines are
     real time: runs at once on a loaded 2-core machine would test the machine); a skip reason for an
     unreachable broker."""
@@ -105,7 +105,13 @@ def _runs(provider: str, app: str, tmp: Path) -> dict[str, tuple[int, dict] | st
                 skipped[kind] = f"{kind} broker not reachable on 127.0.0.1:{port} (run scripts/services.sh)"
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             futures = {k: pool.submit(_verify, ROOT, tmp, provider, app, url, k) for k, url in jobs.items()}
-            _RUNS[app] = {**{k: f.result() for k, f in futures.items()}, **skipped}
+            runs: dict[str, tuple[int, dict] | str | BaseException] = dict(skipped)
+            for kind, future in futures.items():
+                try:
+                    runs[kind] = future.result()
+                except (AssertionError, subprocess.TimeoutExpired) as exc:  # that transport's test reports it
+                    runs[kind] = exc
+            _RUNS[app] = runs
         return _RUNS[app]
 
 
@@ -116,6 +122,9 @@ def test_same_verdicts_on_memory_and_every_real_broker(provider, app, kind, tmp_
     runs = _runs(provider, app, tmp_path_factory.mktemp("parity"))
     if isinstance(runs[kind], str):
         pytest.skip(runs[kind])
+    for which in ("memory", kind):
+        if isinstance(runs[which], BaseException):
+            raise AssertionError(f"{which}: {runs[which]}")
     code, memory = runs["memory"]
     assert code == (0 if app in REFERENCE.values() else 1)
     real_code, real = runs[kind]
