@@ -558,7 +558,7 @@ class _PrivateKafka:
         self.proc.wait(10)
 
 
-def _run_against(kind: str, root: Path, report: Path) -> tuple[subprocess.Popen, _Proxy, object]:
+def _run_against(kind: str, root: Path, report: Path, prefix: str) -> tuple[subprocess.Popen, _Proxy, object]:
     """Start a verify through a proxy in front of the broker; returns the process, the proxy, a stopper."""
     private = None
     url, port = BROKERS[kind]
@@ -571,7 +571,8 @@ def _run_against(kind: str, root: Path, report: Path) -> tuple[subprocess.Popen,
     # This faulty supplier never answers one interaction, so the run lasts past its 5 s deadline.
     proc = subprocess.Popen(
         [sys.executable, "-m", "harness", "verify", "--provider", "field-monitoring-service", "--bus", proxied,
-         "--supplier-app", "providers.faulty.never_sends_monitoring_ended:app", "--json", str(report)],
+         "--supplier-app", "providers.faulty.never_sends_monitoring_ended:app", "--json", str(report),
+         "--channel-prefix", prefix],
         cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PACT_DO_NOT_TRACK="true"),
     )  # fmt: skip
     # Act once the harness and the supplier are connected and stimuli are on the bus (a slow machine may
@@ -584,6 +585,31 @@ def _run_against(kind: str, root: Path, report: Path) -> tuple[subprocess.Popen,
     return proc, proxy, private
 
 
+def _sweep(kind: str, prefix: str) -> None:
+    """Remove what a run left behind when the harness could not reach the broker to clean up (the test cut
+    its only path there), through the harness's own clean-up on a direct connection."""
+    from harness.bus.base import RunSpec
+    from harness.bus.registry import transport_module
+    from harness.catalogue.asyncapi import load_asyncapi
+
+    url = BROKERS[kind][0]
+    doc = load_asyncapi(ROOT / "contracts" / "asyncapi.yaml")
+    transport = transport_module(url).TRANSPORT(
+        url, RunSpec(prefix, {c.address: c.bindings for c in doc.channels.values()})
+    )
+
+    async def sweep() -> None:
+        await transport.connect()
+        try:
+            if kind == "sqs":
+                await transport.declare()  # finds the run's topic by name
+            await transport.cleanup()
+        finally:
+            await transport.close()
+
+    asyncio.run(sweep())
+
+
 @pytest.mark.parametrize("how", ["cut", "frozen"])
 @pytest.mark.parametrize("kind", list(BROKERS))
 def test_broker_lost_or_unresponsive_mid_run_is_an_infrastructure_error_with_the_record_kept(kind, how, root, tmp_path):
@@ -592,7 +618,8 @@ def test_broker_lost_or_unresponsive_mid_run_is_an_infrastructure_error_with_the
     answer; clean-up and the supplier's stop are bounded), with everything recorded so far kept."""
     _broker(kind)
     report = tmp_path / "report.json"
-    proc, proxy, private = _run_against(kind, root, report)
+    prefix = f"emh-t{uuid.uuid4().hex[:10]}."
+    proc, proxy, private = _run_against(kind, root, report, prefix)
     try:
         assert proc.poll() is None, proc.communicate()[1].decode()
         at = time.monotonic()
@@ -605,6 +632,8 @@ def test_broker_lost_or_unresponsive_mid_run_is_an_infrastructure_error_with_the
             proc.kill()
         if private is not None:
             private.stop()
+        else:
+            _sweep(kind, prefix)
     assert proc.returncode == 2, (out + err).decode()
     assert b"infrastructure error" in out + err
     if how == "frozen":
