@@ -90,7 +90,8 @@ def verify(
         str,
         typer.Option(
             "--bus",
-            help="memory (default, in-process), amqp://, nats://, redis://, kafka://, container:KIND.",
+            help="memory (default, in-process), nats://, amqp://, redis://, kafka://, sqs://HOST:PORT?region=R "
+            "(SNS/SQS), container:KIND.",
         ),
     ] = "memory",
     supplier_app: Annotated[

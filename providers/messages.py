@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from harness.catalogue.envelope import seal
+from wirekit.envelope import seal
 
 EVENT_PREFIX = "electronic-monitoring."
 LONDON = ZoneInfo("Europe/London")

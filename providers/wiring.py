@@ -15,12 +15,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from faststream import FastStream
-
-from harness.bus.factory import broker_from_env, channel, publish, subscriber
 from providers.messages import Outgoing
-
-READY_ADDRESS = "em-harness.ready"
+from wirekit.bus import READY as READY_ADDRESS
+from wirekit.bus import app as app_for
+from wirekit.bus import broker_from_env, channel, publish, subscriber
 
 Handler = Callable[[dict[str, Any]], list[Outgoing]]
 
@@ -74,7 +72,7 @@ class Supplier:
     """A wired supplier: the FastStream app, its broker, the domain service and the publisher."""
 
     provider: str
-    app: FastStream
+    app: Any  # a FastStream app (or the kit's SNS/SQS app, which has the same start/stop/run)
     broker: Any
     service: Any
     publisher: Publisher
@@ -95,7 +93,7 @@ def build_supplier(
     """
     broker = broker_from_env()
     publisher = publisher_cls(broker)
-    supplier = Supplier(provider, FastStream(broker), broker, service, publisher)
+    supplier = Supplier(provider, app_for(broker), broker, service, publisher)
     for address, handler in routes(service).items():
         subject = channel(address)
         supplier.subscribed.append(subject)

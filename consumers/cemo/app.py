@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from faststream import FastStream
-
 from consumers.cemo.service import CaseTracker
-from harness.bus.factory import broker_from_env, channel, subscriber
+from wirekit.bus import app as app_for
+from wirekit.bus import broker_from_env, channel, subscriber
 
 service = CaseTracker()
 SYSTEM = "cemo"
@@ -47,4 +46,4 @@ async def on_monitoring_ended(message: dict[str, Any]) -> None:
     service.monitoring_ended(message)
 
 
-app = FastStream(broker)
+app = app_for(broker)

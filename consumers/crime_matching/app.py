@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from faststream import FastStream
-
 from consumers.crime_matching.service import PositionIndex
-from harness.bus.factory import broker_from_env, channel, subscriber
+from wirekit.bus import app as app_for
+from wirekit.bus import broker_from_env, channel, subscriber
 
 service = PositionIndex()
 SYSTEM = "crime-matching"
@@ -22,4 +21,4 @@ async def on_positions_reported(message: dict[str, Any]) -> None:
     service.positions_reported(message)
 
 
-app = FastStream(broker)
+app = app_for(broker)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from faststream import FastStream
-
 from consumers.em_compliance.service import BatteryCompliance
-from harness.bus.factory import broker_from_env, channel, subscriber
+from wirekit.bus import app as app_for
+from wirekit.bus import broker_from_env, channel, subscriber
 
 service = BatteryCompliance()
 SYSTEM = "em-compliance"
@@ -32,4 +31,4 @@ async def on_device_event_reported(message: dict[str, Any]) -> None:
     service.device_event_reported(message)
 
 
-app = FastStream(broker)
+app = app_for(broker)

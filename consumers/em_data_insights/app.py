@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from faststream import FastStream
-
 from consumers.em_data_insights.service import WearerTimelines
-from harness.bus.factory import broker_from_env, channel, subscriber
+from wirekit.bus import app as app_for
+from wirekit.bus import broker_from_env, channel, subscriber
 
 service = WearerTimelines()
 SYSTEM = "em-data-insights"
@@ -37,4 +36,4 @@ async def on_device_event_reported(message: dict[str, Any]) -> None:
     service.device_event_reported(message)
 
 
-app = FastStream(broker)
+app = app_for(broker)

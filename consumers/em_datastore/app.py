@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from faststream import FastStream
-
 from consumers.em_datastore.service import SUPPLIER_EVENTS, EventStore
-from harness.bus.factory import broker_from_env, channel, subscriber
+from wirekit.bus import app as app_for
+from wirekit.bus import broker_from_env, channel, subscriber
 
 service = EventStore()
 SYSTEM = "em-datastore"
@@ -26,4 +25,4 @@ for _event_type in SUPPLIER_EVENTS:
     subscriber(broker, channel(_event_type), SYSTEM)(_store)
 
 
-app = FastStream(broker)
+app = app_for(broker)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from consumers.messages import Consumer, InvalidMessage, UnknownReference, envelope
-from harness.catalogue.envelope import event_id as compute_event_id
+from wirekit.envelope import event_id as compute_event_id
 
 EVENT_TYPE = re.compile(r"^[a-z]+(-[a-z]+)*(\.[a-z]+(-[a-z]+)*)+$")
 EVENT_ID = re.compile(r"^sha256:[0-9a-f]{64}$")

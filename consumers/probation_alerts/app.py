@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from faststream import FastStream
-
 from consumers.probation_alerts.service import OfficerActions
-from harness.bus.factory import broker_from_env, channel, subscriber
+from wirekit.bus import app as app_for
+from wirekit.bus import broker_from_env, channel, subscriber
 
 service = OfficerActions()
 SYSTEM = "probation-alerts"
@@ -32,4 +31,4 @@ async def on_alert_raised(message: dict[str, Any]) -> None:
     service.alert_raised(message)
 
 
-app = FastStream(broker)
+app = app_for(broker)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -116,49 +115,25 @@ class VerifyEngine:
 
     def _make_bus(self, plan: Plan) -> tuple[Bus, Any]:
         """The bus for --bus, and the supplier attachment (None when the supplier is already on the bus)."""
-        from harness.bus.factory import MEMORY, scheme_of
+        from harness.bus.registry import attach
 
-        url = self.bus_url
-        if url.startswith("container:"):
-            from harness.bus.containers import start_broker
-
-            self.container = start_broker(url.split(":", 1)[1])
-            url = self.container.url
-        if scheme_of(url) == MEMORY:
-            if self.supplier_cmd:
-                raise HarnessError("--supplier-cmd runs the supplier in another process: give a broker with --bus")
-            app = self.supplier_app or self.project.default_app(self.provider)
-            if not app:
-                raise HarnessError(
-                    f"no supplier for {self.provider!r} on the memory bus: pass --supplier-app MODULE:APP "
-                    "or configure [tool.em-harness.providers] in pyproject.toml"
-                )
-            from harness.bus.inprocess import InProcessBus, load_app
-
-            self.supplier_label = app
-            return InProcessBus(load_app(app, url)), None
-        from harness.bus.broker import BrokerBus
-        from harness.bus.supplier import SupplierApp, SupplierProcess
-
-        if self.supplier_app and self.supplier_cmd:
-            raise HarnessError("give --supplier-app or --supplier-cmd, not both")
-        prefix = self.channel_prefix
-        if prefix is None:
-            # A supplier the harness starts gets a prefix of its own run; one already attached uses none.
-            prefix = f"emh-{uuid.uuid4().hex[:12]}." if (self.supplier_app or self.supplier_cmd) else ""
-        addresses = sorted({c.address for c in plan.asyncapi.channels.values()})
-        bus = BrokerBus(url, prefix, addresses, connect_timeout=self.connect_timeout)
-        env = {"EM_BUS_URL": url, "EM_CHANNEL_PREFIX": prefix}
-        if bus.stream_name:
-            env["EM_NATS_STREAM"] = bus.stream_name
-        if self.supplier_cmd:
-            self.supplier_label = self.supplier_cmd
-            return bus, SupplierProcess(self.supplier_cmd, env, self.provider, self.ready_timeout)
-        if self.supplier_app:
-            self.supplier_label = self.supplier_app
-            return bus, SupplierApp(self.supplier_app, url, prefix, env)
-        self.supplier_label = "(already attached to the bus)"
-        return bus, None
+        attached = attach(
+            self.bus_url,
+            provider=self.provider,
+            channels={c.address: c.bindings for c in plan.asyncapi.channels.values()},
+            supplier_app=self.supplier_app,
+            supplier_cmd=self.supplier_cmd,
+            default_app=self.project.default_app(self.provider),
+            channel_prefix=self.channel_prefix,
+            connect_timeout=self.connect_timeout,
+            ready_timeout=self.ready_timeout,
+            root=self.project.root,
+        )
+        self.container = attached.container
+        self.supplier_label = attached.label
+        if attached.bus.concurrency:
+            self.concurrency = min(self.concurrency, attached.bus.concurrency)
+        return attached.bus, attached.supplier
 
     def events(self) -> Iterator[Event]:
         started = time.monotonic()

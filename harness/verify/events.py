@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.bus.recorded import Recorded  # the bus's record type, re-exported for the sinks
+
 # Check names: one JUnit testcase per interaction and check.
 PACT = "pact"
 SCHEMA = "schema"
@@ -12,28 +14,6 @@ CHANNEL = "channel"
 MINIMISATION = "data-minimisation"
 DEADLINE = "deadline"
 CHECKS = (DEADLINE, CHANNEL, SCHEMA, MINIMISATION, PACT)
-
-
-@dataclass
-class Recorded:
-    """One message seen on the bus, by the tap."""
-
-    seq: int
-    at: float  # seconds since the run started
-    channel: str
-    headers: dict[str, Any]
-    body: Any
-    direction: str  # "stimulus" (the harness published it) or "supplier"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "at": round(self.at, 6),
-            "channel": self.channel,
-            "headers": self.headers,
-            "body": self.body,
-            "direction": self.direction,
-        }
 
 
 @dataclass

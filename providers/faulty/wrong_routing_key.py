@@ -6,10 +6,10 @@ is right, but nobody subscribed to electronic-monitoring.equipment-installed eve
 
 from __future__ import annotations
 
-from harness.bus.factory import channel
 from providers.field_monitoring.wiring import create
 from providers.messages import Outgoing
 from providers.wiring import Publisher
+from wirekit.bus import channel
 
 PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"

@@ -1,55 +1,55 @@
-"""A supplier's FastStream app bound to the harness in this process.
+"""The in-memory bus: a supplier's FastStream app bound to the harness in this process.
 
 `memory` wraps the app's own broker in FastStream's in-memory test broker (no network); the tap is a
 publish middleware on that broker, so it sees every message the supplier publishes, on any channel,
-whether or not anything subscribes to it.
+whether or not anything subscribes to it. `memory://nats|rabbit|redis|kafka` names the broker kind the
+supplier app builds (it reads EM_BUS_URL); the channel mapping of each kind is the same as on the real
+broker (a RabbitMQ routing key on the catalogue's exchange, a Redis stream, a Kafka topic, a NATS subject).
 """
 
 from __future__ import annotations
 
 import contextvars
-import importlib
-import os
-import sys
 from typing import Any
 
 from faststream import BaseMiddleware
 
-from harness.bus.base import Bus
-from harness.bus.factory import broker_kind, exchange, publish
+from harness.bus.base import Bus, RunSpec
+from harness.bus.recorded import Recorded
 from harness.errors import HarnessError
-from harness.verify.events import Recorded
+
+SCHEMES = ("memory",)
+EXAMPLE = "memory"
+IN_PROCESS = True
+KINDS = ("nats", "rabbit", "rabbitmq", "amqp", "redis", "kafka")
 
 # The body the harness is publishing right now. In memory the supplier's handler runs inside that
 # publish call, so "inside a harness publish" does not mean "published by the harness": compare bodies.
 _stimulus_body: contextvars.ContextVar[Any] = contextvars.ContextVar("em_stimulus_body", default=None)
 
 
-def load_app(spec: str, bus_url: str) -> Any:
-    """Import 'module:attr' with EM_BUS_URL set, so the app builds its broker for this bus."""
-    module_name, _, attr = spec.partition(":")
-    if not module_name or not attr:
-        raise HarnessError(f"--supplier-app {spec!r}: expected MODULE:APP, e.g. providers.field_monitoring:app")
-    os.environ["EM_BUS_URL"] = bus_url
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        raise HarnessError(f"--supplier-app {spec!r}: no module named {exc.name!r}; check the name") from None
-    except Exception as exc:  # the supplier's own import failed: say so, in one line
-        raise HarnessError(f"--supplier-app {spec!r}: importing it failed: {type(exc).__name__}: {exc}") from None
-    app = getattr(module, attr, None)
-    if app is None:
-        raise HarnessError(f"--supplier-app {spec!r}: module {module_name!r} has no attribute {attr!r}")
-    if not hasattr(app, "broker"):
-        raise HarnessError(f"--supplier-app {spec!r}: {attr!r} is not a FastStream app (it has no broker)")
-    return app
+def check_url(url: str) -> None:
+    kind = url.partition("://")[2] if "://" in url else ""
+    if url != "memory" and (not url.startswith("memory://") or kind not in KINDS):
+        raise HarnessError(
+            f"bus URL {url!r}: use memory, memory://nats, memory://rabbit, memory://redis or memory://kafka"
+        )
+
+
+def _kind(broker: Any) -> str:
+    module = type(broker).__module__
+    for kind in ("nats", "rabbit", "redis", "kafka"):
+        if f".{kind}" in module or module.startswith(f"faststream.{kind}"):
+            return kind
+    raise HarnessError(
+        f"supplier broker {type(broker).__name__}: the memory bus needs a FastStream NATS, RabbitMQ, Redis or "
+        "Kafka broker; run other suppliers on a real broker (--bus) with --supplier-cmd"
+    )
 
 
 def _test_broker_for(broker: Any) -> Any:
     """FastStream's in-memory test broker for the app's broker class."""
-    kind = type(broker).__module__.split(".")[1] if "." in type(broker).__module__ else ""
+    kind = _kind(broker)
     if kind == "nats":
         from faststream.nats import TestNatsBroker
 
@@ -62,11 +62,17 @@ def _test_broker_for(broker: Any) -> Any:
         from faststream.redis import TestRedisBroker
 
         return TestRedisBroker(broker)
-    if kind == "kafka":
-        from faststream.kafka import TestKafkaBroker
+    from faststream.kafka import TestKafkaBroker
 
-        return TestKafkaBroker(broker)
-    raise HarnessError(f"supplier broker {type(broker).__name__}: no in-memory test broker for it")
+    return TestKafkaBroker(broker)
+
+
+def _exchange(run: RunSpec) -> Any:
+    from faststream.rabbit import ExchangeType, RabbitExchange
+
+    from harness.bus.amqp import exchange_name
+
+    return RabbitExchange(exchange_name(run), type=ExchangeType.TOPIC, durable=True)
 
 
 # The bus recording right now. One in-process run at a time per process (the engine's runs are
@@ -90,17 +96,19 @@ class InProcessBus(Bus):
     synchronous = True
     settle = 0.05
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, run: RunSpec | None = None) -> None:
         super().__init__()
         self.app = app
         self.broker = app.broker
+        self.kind = _kind(self.broker)
+        self.run = run or RunSpec()
         self._ctx: Any = None
         self._test: Any = None
         # One tap per broker, however many runs use it (a test suite may verify the same app twice).
         if not getattr(self.broker, "_em_harness_tapped", False):
             self.broker.add_middleware(_Tap)
             self.broker._em_harness_tapped = True
-            if broker_kind(self.broker) == "amqp":
+            if self.kind == "rabbit":
                 # FastStream's in-memory RabbitMQ raises SubscriberNotFound for a routing key nobody
                 # consumes; a catch-all queue on the exchange stands for the MoJ side's subscribers.
                 from faststream.rabbit import RabbitQueue
@@ -110,18 +118,28 @@ class InProcessBus(Bus):
                 async def swallow(body: Any) -> None:
                     return None
 
-                self.broker.subscriber(queue, exchange())(swallow)
+                self.broker.subscriber(queue, _exchange(self.run))(swallow)
 
     async def start(self) -> None:
         _ACTIVE.append(self)
         self._ctx = _test_broker_for(self.broker)
         self._test = await self._ctx.__aenter__()
 
+    async def _send(self, channel: str, body: dict[str, Any], headers: dict[str, str]) -> None:
+        if self.kind == "rabbit":
+            await self.broker.publish(
+                body, exchange=_exchange(self.run), routing_key=channel, headers=headers, mandatory=False
+            )
+        elif self.kind == "redis":
+            await self.broker.publish(body, stream=channel, headers=headers)
+        else:
+            await self.broker.publish(body, channel, headers=headers)
+
     async def publish(self, channel: str, body: dict[str, Any], headers: dict[str, str]) -> Recorded:
         rec = self.record(channel, headers, body, "stimulus")
         token = _stimulus_body.set(body)
         try:
-            await publish(self.broker, body, channel, headers)
+            await self._send(channel, body, headers)
         finally:
             _stimulus_body.reset(token)
         return rec
