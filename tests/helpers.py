@@ -32,3 +32,11 @@ def em(*args: str, cwd: Path | None = None, stdin: bytes | None = None, timeout:
         timeout=timeout,
     )
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
+
+
+def planned(provider: str, root: Path | None = None) -> int:
+    """How many interactions verify plans for a provider: what a full pass reports ("PASS: N of N")."""
+    from harness.project import find_project
+    from harness.verify.plan import make_plan
+
+    return len(make_plan(find_project(root or Path(__file__).resolve().parent.parent), provider).interactions)
