@@ -34,6 +34,8 @@ def catalogue(tmp: Path, *pacts: Path | tuple[str, Any]) -> Path:
     shutil.copytree(ROOT / "schemas", dest / "schemas")
     shutil.copytree(ROOT / "contracts", dest / "contracts")
     shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
+    for apps in ("providers", "consumers", "wirekit"):  # loaded from the project folder, as in a checkout
+        (dest / apps).symlink_to(ROOT / apps, target_is_directory=True)
     for old in (dest / "contracts" / "pacts").glob("*.json"):
         old.unlink()
     for pact in pacts:
