@@ -95,6 +95,26 @@ def verify(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write everything recorded, as JSON, here.")] = None,
     html_out: Annotated[Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for the synthetic data (repeatable runs).")] = None,
+    flow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--flow",
+            help="Run only the flows (contracts/flows) whose name contains this; 'none' runs no flow. "
+            "Default: every flow of the provider (none when --interaction is given).",
+        ),
+    ] = None,
+    faults: Annotated[
+        str | None,
+        typer.Option(
+            "--faults",
+            help="Delivery faults to inject into the flows that list them: duplicate,reorder,delay,redeliver,poison "
+            "or all.",
+        ),
+    ] = None,
+    clock: Annotated[
+        str,
+        typer.Option("--clock", help="virtual (default: simulated time on em-harness.sim-clock) or wall."),
+    ] = "virtual",
     root: RootOption = None,
 ) -> None:
     """Verify one provider against every contract that names it (exit 0 pass, 1 contract failure, 2 error)."""
@@ -115,6 +135,9 @@ def verify(
             html_out=html_out,
             root=root,
             seed=seed,
+            flows=flow,
+            faults=faults,
+            clock=clock,
         )
     )
 

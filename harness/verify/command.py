@@ -26,7 +26,21 @@ def run_verify(
     channel_prefix: str | None = None,
     connect_timeout: float = 10.0,
     ready_timeout: float = 30.0,
+    flows: list[str] | None = None,
+    faults: str | None = None,
+    clock: str = "virtual",
 ) -> int:
+    from harness.errors import HarnessError
+    from harness.simulate.faults import parse_faults
+
+    try:
+        fault_list = parse_faults(faults)
+    except ValueError as exc:
+        raise HarnessError(f"--faults {faults!r}: {exc}") from None
+    if clock not in ("virtual", "wall"):
+        raise HarnessError(f"--clock {clock!r}: use virtual or wall")
+    if flows is not None and [f.lower() for f in flows] == ["none"]:
+        flows = []
     project = find_project(root)
     engine = VerifyEngine(
         project,
@@ -39,6 +53,9 @@ def run_verify(
         only=only,
         connect_timeout=connect_timeout,
         ready_timeout=ready_timeout,
+        flows=flows,
+        faults=fault_list,
+        clock=clock,
     )
     console = ConsoleSink()
     finished: RunFinished | None = None

@@ -11,7 +11,13 @@ SCHEMA = "schema"
 CHANNEL = "channel"
 MINIMISATION = "data-minimisation"
 DEADLINE = "deadline"
-CHECKS = (DEADLINE, CHANNEL, SCHEMA, MINIMISATION, PACT)
+CORRELATION = "correlation"  # the answer carries this interaction's ids (contracts/states correlation rules)
+EVENT_ID = "event-id"  # eventId is sha256 of the RFC 8785 canonical form, on every message the supplier sent
+FLOW = "flow"  # a flow's counts, order and value rules (contracts/flows)
+FAULT_CHECKS = ("fault-duplicate", "fault-reorder", "fault-delay", "fault-redeliver", "fault-poison")
+CHECKS = (DEADLINE, CHANNEL, SCHEMA, MINIMISATION, CORRELATION, EVENT_ID, PACT, FLOW, *FAULT_CHECKS)
+"""Every check name, in report order. A pact interaction has deadline .. pact; a flow has flow, correlation,
+event-id and data-minimisation; a fault run of a flow has its fault-<name> check."""
 
 
 @dataclass
@@ -81,10 +87,17 @@ class InteractionOutcome:
     elapsed: float | None = None  # seconds from the first stimulus to the captured message
     checks: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    kind: str = "pact"
+    """pact (a pact interaction), flow (a contracts/flows flow) or fault (a flow under a delivery fault)."""
+    messages: list[Recorded] = field(default_factory=list)
+    """Every supplier message tied to this interaction (by its tokens), the captured one included."""
 
     @property
     def passed(self) -> bool:
         return all(c.passed for c in self.checks)
+
+    def check(self, name: str) -> CheckResult | None:
+        return next((c for c in self.checks if c.check == name), None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -101,6 +114,8 @@ class InteractionOutcome:
             "captured": None if self.captured is None else self.captured.to_json(),
             "checks": [c.to_json() for c in self.checks],
             "notes": self.notes,
+            "kind": self.kind,
+            "messages": [m.seq for m in self.messages],
         }
 
 
@@ -143,6 +158,7 @@ class RunFinished:
     seconds: float
     error: str | None = None  # an infrastructure or harness error that ended the run early
     supplier_output: str = ""
+    clock: str = ""  # how the supplier's time ran: the virtual clock from an instant, or the wall clock
 
     @property
     def passed(self) -> bool:
