@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -44,7 +45,10 @@ class ConsoleSink:
             if self.progress.finished:
                 self.progress.stop()
                 self.progress = None
-                c.print("judging: schemas, channels, data minimisation, deadlines, pacts (pact-python verifier)...")
+                c.print(
+                    "judging: deadlines, channels, schemas, data minimisation, correlation, eventIds, flows, "
+                    "faults, pacts (pact-python verifier)..."
+                )
         elif isinstance(event, Judged) and self.progress is not None:
             self.progress.stop()
             self.progress = None
@@ -55,27 +59,49 @@ class ConsoleSink:
 
     def _summary(self, run: RunFinished) -> None:
         c = self.console
-        table = Table(title=f"{run.provider}: interactions", title_justify="left")
-        table.add_column("consumer / interaction")
-        for check in CHECKS:
-            table.add_column(check, justify="center")
-        table.add_column("time", justify="right")
-        for o in run.outcomes:
-            marks = {
-                r.check: ("[green]pass[/]" if r.passed else ("[yellow]skip[/]" if r.skipped else "[red]FAIL[/]"))
-                for r in o.checks
-            }
-            elapsed = "-" if o.elapsed is None else f"{o.elapsed * 1000:.0f} ms"
-            table.add_row(o.key, *(marks.get(ch, "") for ch in CHECKS), elapsed)
-        c.print(table)
+        # One table per kind of run (pact interactions, flows, delivery faults), each with the checks its
+        # rows have, in the order of CHECKS.
+        titles = {"pact": "interactions", "flow": "flows (contracts/flows)", "fault": "delivery faults (--faults)"}
+        for kind, title in titles.items():
+            rows = [o for o in run.outcomes if o.kind == kind]
+            if not rows:
+                continue
+            checks = [ch for ch in CHECKS if any(r.check == ch for o in rows for r in o.checks)]
+            table = Table(title=f"{run.provider}: {title}", title_justify="left")
+            table.add_column("consumer / interaction" if kind == "pact" else kind)
+            for check in checks:
+                table.add_column(check, justify="center")
+            if kind == "pact":
+                table.add_column("time", justify="right")
+            for o in rows:
+                marks = {
+                    r.check: ("[green]pass[/]" if r.passed else ("[yellow]skip[/]" if r.skipped else "[red]FAIL[/]"))
+                    for r in o.checks
+                }
+                cells = [marks.get(ch, "") for ch in checks]
+                if kind == "pact":
+                    cells.append("-" if o.elapsed is None else f"{o.elapsed * 1000:.0f} ms")
+                table.add_row(escape(o.key if kind == "pact" else o.description), *cells)
+            c.print(table)
+        if run.clock:
+            c.print(f"clock: {escape(run.clock)}")
         for o in run.outcomes:
             for r in o.checks:
                 for f in r.failures:
                     where = f" at {f.path}" if f.path else ""
                     detail = f" (expected {f.expected}, got {f.actual})" if f.expected or f.actual else ""
-                    c.print(f"[red]FAIL[/] {o.key}: {r.check}{where}: {f.message}{detail}", markup=True, soft_wrap=True)
-        passed = sum(o.passed for o in run.outcomes)
+                    c.print(
+                        f"[red]FAIL[/] {escape(o.key)}: {escape(r.check)}{escape(where)}: {escape(f.message)}"
+                        f"{escape(detail)}",
+                        markup=True,
+                        soft_wrap=True,
+                    )
         if run.error:
-            c.print(f"[red]ERROR[/] {run.error}")
+            c.print(f"[red]ERROR[/] {escape(run.error)}")
         verdict = "PASS" if run.passed else ("ERROR" if run.error else "FAIL")
-        c.print(f"{verdict}: {passed} of {len(run.outcomes)} interaction(s) passed in {run.seconds:.1f} s")
+        parts = []
+        for kind, noun in (("pact", "interaction(s)"), ("flow", "flow(s)"), ("fault", "fault run(s)")):
+            rows = [o for o in run.outcomes if o.kind == kind]
+            if rows or kind == "pact":
+                parts.append(f"{sum(o.passed for o in rows)} of {len(rows)} {noun}")
+        c.print(f"{verdict}: {', '.join(parts)} passed in {run.seconds:.1f} s")

@@ -9,10 +9,13 @@ time; delivery faults; poison last (a supplier that dies of it takes nothing els
 
 A supplier message belongs to a run when it mentions one of the run's tokens; it is that run's answer
 when it also keeps the provider's correlation rules (harness.verify.correlate). A follow-up stimulus
-(`after:`) waits for the answer to its own predecessor: correlated, published after the predecessor, not
-taken already, and carrying what `where` names; so a message of an earlier step still in flight is never
-taken for it. Answers are chosen when the bus phase is over, from everything recorded, so a message that
-arrives late is reported as late however late it came (within the run), never as never sent.
+(`after:`) waits for the answer to its own predecessor: a message of the run (carrying its tokens),
+recorded after the predecessor was published, not taken already as the answer to an earlier step, and
+carrying what `where` names; so a message of an earlier step still in flight is never taken for it. (It
+need not keep every correlation rule: a correlation bug is reported once, by `correlation`, rather than
+as states that were never reached.) Answers are chosen when the bus phase is over, from everything
+recorded, so a message that arrives late is reported as late however late it came (within the run),
+never as never sent.
 
 The async bus is bridged to this synchronous generator in one place: an asyncio.Runner kept open for the
 whole run.
@@ -505,8 +508,6 @@ class VerifyEngine:
                 if rec.seq <= since_seq or rec.seq in sc.used:
                     continue
                 if rec.channel != stim.after and _event_type(rec) != stim.after:
-                    continue
-                if not sc.correlator.correlated(rec):
                     continue
                 if stim.after_where and not sc.correlator.carries(rec, stim.after_where):
                     continue

@@ -266,7 +266,10 @@ def judge_flow(run: FlowRun) -> tuple[list[Failure], list[Failure]]:
         if not hits:
             continue
         wanted = hits[0][1]
+        announcers = {r.seq for r in anchor}  # how many announcements there are is the count rule's business
         for rec in sorted(run.records, key=lambda r: r.seq):
+            if rec.seq in announcers:
+                continue
             for where, value in values_at(rec.body, same.pointer):
                 if not _equal(value, wanted):
                     correlation.append(
