@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from harness.catalogue.states import Correlation, Expect
+from harness.schemas.registry import REDACTED
 from harness.verify.events import Failure, Recorded
 
 EVENT_PREFIX = "electronic-monitoring."
 SIM_PREFIX = "em-harness."
+PERSONAL = "/personReference/"  # identifiers there are marked x-personal-data: never quoted
 
 
 def message_of(rec: Recorded) -> str:
@@ -90,6 +92,17 @@ class Correlator:
         if not known or _text(value) in wanted:
             return None
         names = " or ".join(str(e) for e in expects)
+        if pointer.startswith(PERSONAL):
+            # A CRN or NOMS number is personal data: name whose it is, never print it.
+            owner = self.owners.get(_text(value))
+            whose = f" (it belongs to {owner})" if owner else ""
+            return Failure(
+                pointer,
+                f"this interaction's {names}",
+                REDACTED,
+                f"{message_of(rec)} carries at {pointer} an identifier that is not this interaction's {names}{whose}: "
+                "the answer is not about this interaction (values redacted: personal data)",
+            )
         if not wanted:
             return Failure(
                 pointer,

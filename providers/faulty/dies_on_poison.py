@@ -19,6 +19,7 @@ CAUGHT_BY = "verify --faults poison"
 CAUGHT_IN = "an order has been submitted"
 MESSAGE = "case-created"
 CHECK = "fault-poison"
+FAILS = {CHECK}  # the one check it fails, on every bus (nothing else fails)
 EXPECTED_INTERACTION = "fault-poison / order intake"
 EXPECTED_FIELD = "created"
 

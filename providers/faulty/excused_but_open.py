@@ -17,6 +17,7 @@ CAUGHT_BY = "verify"
 CAUGHT_IN = "a curfew violation has been excused"
 MESSAGE = "violation-updated"
 CHECK = "flow"
+FAILS = {CHECK}  # the one check it fails, on every bus (nothing else fails)
 EXPECTED_INTERACTION = "flow / curfew breach lifecycle"
 EXPECTED_FIELD = "state"
 

@@ -21,6 +21,7 @@ CAUGHT_BY = "verify"
 CAUGHT_IN = "an order has been submitted"
 MESSAGE = "case-created"
 CHECK = "data-minimisation"
+FAILS = {CHECK}  # the one check it fails, on every bus (nothing else fails)
 EXPECTED_INTERACTION = "cemo / a case created for a new order"
 EXPECTED_FIELD = "description"
 

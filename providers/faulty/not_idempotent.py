@@ -21,6 +21,7 @@ CAUGHT_BY = "verify --faults duplicate"
 CAUGHT_IN = "an order has been submitted"
 MESSAGE = "case-status-returned"
 CHECK = "fault-duplicate"
+FAILS = {CHECK}  # the one check it fails, on every bus (nothing else fails)
 EXPECTED_INTERACTION = "fault-duplicate / order intake"
 EXPECTED_FIELD = "rejected"
 VISIBLE_AFTER = 1.0  # seconds before a handled eventId is seen by the de-duplication check

@@ -16,6 +16,7 @@ CAUGHT_BY = "verify"
 CAUGHT_IN = "an order has been submitted"
 MESSAGE = "case-created"
 CHECK = "flow"
+FAILS = {CHECK}  # the one check it fails, on every bus (nothing else fails)
 EXPECTED_INTERACTION = "flow / order intake"
 EXPECTED_FIELD = "case-created"
 

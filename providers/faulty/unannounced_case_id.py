@@ -19,6 +19,7 @@ CAUGHT_BY = "verify"
 CAUGHT_IN = "a device has been fitted"
 MESSAGE = "visit-completed"
 CHECK = "correlation"
+FAILS = {CHECK}  # the one check it fails, on every bus (nothing else fails)
 EXPECTED_INTERACTION = "cemo / a completed install visit"
 EXPECTED_FIELD = "caseId"
 

@@ -16,9 +16,10 @@ from providers.wiring import Publisher
 
 PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"
-CAUGHT_IN = "a device wearer has breached curfew"
+CAUGHT_IN = "a curfew violation has been excused"
 MESSAGE = "violation-raised"
 CHECK = "flow"
+FAILS = {CHECK}  # the one check it fails, on every bus (nothing else fails)
 EXPECTED_INTERACTION = "flow / curfew breach lifecycle"
 EXPECTED_FIELD = "start"
 

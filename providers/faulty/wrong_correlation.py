@@ -18,6 +18,7 @@ CAUGHT_BY = "verify"
 CAUGHT_IN = "an order has been submitted"
 MESSAGE = "case-status-returned"
 CHECK = "correlation"
+FAILS = {CHECK}  # the one check it fails, on every bus (nothing else fails)
 # The pact interaction whose FAIL line names the bug, and what that line names.
 EXPECTED_INTERACTION = "cemo / a case status of approved"
 EXPECTED_FIELD = "orderId"
