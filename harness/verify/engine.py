@@ -592,7 +592,11 @@ class VerifyEngine:
                 key=lambda r: (sc.correlator.correlated(r), _similarity(it.expected_body, r.body), -r.seq),
             )
             outcome.captured = best
-            outcome.elapsed = best.at - (sc.first_at if sc.first_at is not None else 0.0)
+            # The deadline is the supplier's reaction time: from the stimulus it answers (the last one
+            # published before it), not from the first of a long state, whose earlier steps had their own.
+            before = [s.at for s in sc.sent if s.at <= best.at]
+            start = max(before) if before else (sc.first_at if sc.first_at is not None else 0.0)
+            outcome.elapsed = best.at - start
             return
         elsewhere = [r for r in sc.records if r not in candidates]
         for r in elsewhere[:3]:

@@ -84,7 +84,7 @@ class InteractionOutcome:
     deadline: float
     stimuli: list[Recorded] = field(default_factory=list)
     captured: Recorded | None = None
-    elapsed: float | None = None  # seconds from the first stimulus to the captured message
+    elapsed: float | None = None  # seconds from the stimulus it answers (the last one before it) to the message
     checks: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     kind: str = "pact"
