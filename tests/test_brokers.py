@@ -364,7 +364,8 @@ NODE_PART = ["case created", "a case status of approved", "rejected", "case stat
 
 
 def test_node_supplier_is_verified_by_the_same_command(root, tmp_path):
-    """A supplier in another language passes the part of the FMS contract it implements, over NATS."""
+    """A supplier in another language passes the part of the FMS contract it implements, over NATS: its
+    interactions, its flows and every delivery fault of them, on the virtual clock."""
     import shutil
 
     url = _broker("nats")
@@ -374,6 +375,7 @@ def test_node_supplier_is_verified_by_the_same_command(root, tmp_path):
         pytest.skip("providers/fms_node has no node_modules: run `npm ci --prefix providers/fms_node`")
     report = tmp_path / "report.json"
     only = [arg for text in NODE_PART for arg in ("--interaction", text)]
+    only += ["--flow", "order intake", "--flow", "duplicate order", "--faults", "all"]
     result = em(
         "verify",
         "--provider",
@@ -389,7 +391,9 @@ def test_node_supplier_is_verified_by_the_same_command(root, tmp_path):
     )
     assert result.code == 0, result.text
     data = json.loads(report.read_text())
-    assert len(data["interactions"]) >= 5
+    kinds = [i["kind"] for i in data["interactions"]]
+    assert kinds.count("pact") >= 5 and kinds.count("flow") == 2 and kinds.count("fault") >= 6, kinds
+    assert "virtual clock at 2026-06-20T17:00:00Z" in data["supplierOutput"]  # it honoured the virtual clock
     assert data["supplierOutput"].strip()  # the Node process's own log is kept in the report
 
 

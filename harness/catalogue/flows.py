@@ -390,7 +390,7 @@ def parse_rule(raw: Any, ptr: str, add: Any, *, condition: bool = False) -> Rule
         parsed[2] = seconds
     for k, (a, p) in enumerate(zip(args, parsed, strict=True)):
         if isinstance(a, str) and "$" in a and not refs_of(p) and not (op in ("compare",) and k == 1):
-            add(Problem(f"{ptr}/{op}/{k}", f"{a!r} is not a readable expression (see contracts/flows/README)"))
+            add(Problem(f"{ptr}/{op}/{k}", f"{a!r} is not a readable expression (see the README's Flows section)"))
     when = None
     if "when" in raw:
         if condition:

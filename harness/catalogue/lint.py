@@ -613,8 +613,8 @@ def _sent_by(ctx: LintContext, provider: str | None) -> list[str] | None:
         return None
     names = []
     for key in api.messages_sent_by(provider):
-        message = api.messages[key]
-        if message.event_type:
+        message = api.messages.get(key)
+        if message is not None and message.event_type:
             names.append(message.event_type.removeprefix(EVENT_PREFIX))
     return names
 
@@ -677,9 +677,9 @@ def check_correlation_rules(ctx: LintContext) -> Iterator[Finding]:
         if api is None or states.provider is None:
             continue
         for key in api.messages_sent_by(states.provider):
-            message = api.messages[key]
-            location = message.correlation_location
-            if not location or not message.event_type:
+            message = api.messages.get(key)  # an unknown key is check_asyncapi's finding
+            location = message.correlation_location if message is not None else None
+            if not location or not message or not message.event_type:
                 continue
             pointer = location.split("#", 1)[1] if "#" in location else ""
             folder = message.event_type.removeprefix(EVENT_PREFIX)

@@ -20,9 +20,18 @@ states:
           /additionalInformation/order_id: "{token:order_id}"    # null removes the field
         delay: 0                     # seconds after the previous stimulus
       - message: sim-field-visit     # simulation channels are schema messages too (x-simulation)
-        after: case-created          # publish only once the supplier has answered with this message
-        set:
+        after: case-created          # publish only once the supplier has answered the previous stimulus
+        set:                         # with this message (or {message: ..., where: {pointer: value}})
           /additionalInformation/visit_type: install
+        advance: 2d                  # move the virtual clock on first (90s, 30m, 2h, 3d)
+correlation:                         # how the provider's answers are tied to the interaction (one place)
+  announced:                         # values the supplier makes up and announces once
+    case_id: {message: case-created, at: /additionalInformation/caseId}
+  identifiers: ["{token:crn}", "{token:noms}"]       # every personReference identifier value
+  echo:                              # per answer: JSON pointer (`*`: every array item) -> the token there
+    case-status-returned:
+      /additionalInformation/orderId: "{token:order_id}"
+      /additionalInformation/caseId: "{announced:case_id}"
 ```
 
 Loading is lenient: a file that is not YAML is unusable input (one line naming the file and line,

@@ -10,6 +10,7 @@ never show a canary's value: they name the field it was planted in.
 from __future__ import annotations
 
 import random
+import re
 import string
 from datetime import date, timedelta
 from typing import Any
@@ -42,6 +43,18 @@ class Canaries:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.planted: dict[str, tuple[str, str]] = {}
+        self._pattern: re.Pattern[str] | None = None
+        self._count = 0
+        self._lowered: dict[str, str] = {}
+
+    def _search(self) -> re.Pattern[str]:
+        """One pattern for every canary (case-insensitive): a search costs one pass over a string."""
+        if self._pattern is None or len(self.planted) != self._count:
+            alternatives = sorted(self.planted, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(v) for v in alternatives), re.IGNORECASE)
+            self._count = len(self.planted)
+            self._lowered = {v.lower(): v for v in self.planted}
+        return self._pattern
 
     def _letters(self, n: int) -> str:
         return "".join(self.rng.choice(string.ascii_lowercase) for _ in range(n))
@@ -74,7 +87,7 @@ class Canaries:
         """(JSON pointer, canary value) of every canary inside a string of the message."""
         if not self.planted:
             return []
-        lowered = {v.lower(): v for v in self.planted}
+        pattern = self._search()
         hits = []
         stack: list[tuple[str, Any]] = [("", body)]
         while stack:
@@ -84,8 +97,7 @@ class Canaries:
             elif isinstance(node, list):
                 stack.extend((f"{here}/{i}", v) for i, v in enumerate(node))
             elif isinstance(node, str):
-                text = node.lower()
-                hits.extend((here, original) for low, original in lowered.items() if low in text)
+                hits.extend((here, self._lowered[m.group(0).lower()]) for m in pattern.finditer(node))
         return hits
 
     def scrub(self, value: Any) -> Any:
@@ -95,9 +107,5 @@ class Canaries:
         if isinstance(value, list):
             return [self.scrub(v) for v in value]
         if isinstance(value, str) and self.planted:
-            for canary in self.planted:
-                if canary.lower() in value.lower():
-                    import re
-
-                    value = re.sub(re.escape(canary), "<canary>", value, flags=re.IGNORECASE)
+            return self._search().sub("<canary>", value)
         return value

@@ -80,6 +80,15 @@ def _similarity(expected: Any, actual: Any) -> int:
     return int(expected == actual)
 
 
+def _shape(value: Any) -> Any:
+    """The structure of a JSON value without its scalars: which pointers exist (what personal() depends on)."""
+    if isinstance(value, dict):
+        return tuple((k, _shape(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_shape(v) for v in value)
+    return type(value).__name__
+
+
 def _event_type(rec: Recorded) -> Any:
     return rec.body.get("eventType") if isinstance(rec.body, dict) else None
 
@@ -688,13 +697,19 @@ class VerifyEngine:
 
     def _redact(self, plan: Plan, bus: Bus) -> None:
         """Reports never show a personal value: redact x-personal-data fields and canaries in every record."""
+        from harness.schemas.registry import redact_pointers
+
+        known: dict[tuple[Any, ...], list[str]] = {}  # (schema, shape of the message) -> its personal pointers
         for rec in bus.recorded:
             body = rec.body
             if isinstance(body, dict):
                 version = body.get("version")
                 doc = plan.registry.get(str(body.get("eventType")), version) if isinstance(version, int) else None
                 if doc is not None:
-                    body = plan.registry.redact(doc, body)
+                    key = (doc.uri, _shape(body))
+                    if key not in known:
+                        known[key] = plan.registry.personal(doc, body)
+                    body = redact_pointers(body, known[key])
             if self.canaries is not None:
                 body = self.canaries.scrub(body)
             rec.body = body
