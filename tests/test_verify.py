@@ -127,8 +127,8 @@ def test_faulty_supplier_is_caught(name, root, tmp_path):
     assert any(field in line for line in lines), "\n".join(lines)
     junit_root = ET.parse(junit).getroot()
     assert junit_root.find("testsuite").get("failures") != "0"
-    texts = [f.text or "" for f in junit_root.iter("failure")]
-    assert any(field in t for t in texts), "the JUnit failure text names the field too"
+    texts = [f"{f.get('type')}: {f.text or ''}" for f in junit_root.iter("failure")]
+    assert any(field in t for t in texts), "the JUnit failure names the field (or the check) too"
 
 
 def test_unknown_provider_is_exit_2(root):
