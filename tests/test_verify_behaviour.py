@@ -311,3 +311,86 @@ def test_junit_of_a_flow_failure_names_flow_step_rule_and_values(tmp_path, root)
         and "'2026-06-20 21:05:00'" in t
         for t in texts
     ), texts
+
+
+def _curfew(raised: dict, updated: dict) -> tuple[list[str], list[str]]:
+    flow = load_flow(ROOT / "contracts" / "flows" / "curfew-breach.yaml")
+    telemetry = Recorded(
+        1,
+        0.0,
+        "em-harness.sim-device-telemetry",
+        {},
+        {
+            "eventType": "em-harness.sim-device-telemetry",
+            "additionalInformation": {"observed_at": "2026-06-20T20:05:00Z"},
+        },
+        "stimulus",
+    )
+    base = {"sys_id": "c" * 32, "caseId": CASE_A, "category": "curfew", "start": "2026-06-20 21:05:00"}
+    records = [
+        rec(2, "case-created", {"orderId": A["order_id"], "caseId": CASE_A}),
+        rec(3, "violation-raised", {**base, **raised}),
+        rec(4, "violation-updated", {**base, **updated}),
+    ]
+    failures, correlation = judge_flow(FlowRun(flow, records, [telemetry]))
+    return [f.message for f in failures], [f.message for f in correlation]
+
+
+GOOD = {"end": "2026-06-20 21:50:00", "duration": 2700}
+CLOSED = {**GOOD, "reasonable_excuse": "Yes", "active": False, "state": "Closed"}
+
+
+def test_curfew_flow_holds_for_a_correct_violation():
+    assert _curfew(GOOD, CLOSED) == ([], [])
+
+
+def test_a_violation_that_ends_before_it_starts_fails_even_with_a_matching_duration():
+    failed, _ = _curfew({"end": "2026-06-20 20:20:00", "duration": -2700}, CLOSED)
+    assert any("'raised'" in m and "does not end before it starts" in m for m in failed), failed
+
+
+def test_a_message_carrying_another_case_id_fails_the_flows_correlation():
+    _, correlation = _curfew(GOOD, {**CLOSED, "caseId": CASE_B})
+    assert len(correlation) == 1 and CASE_A in correlation[0] and CASE_B in correlation[0]
+
+
+def test_a_follow_up_waits_for_the_answer_its_where_names_not_one_still_in_flight():
+    """An earlier answer (status installed) arriving after the order end was published is not the answer
+    to the order end (status scheduled): `after: {message, where}` takes the scheduled one."""
+    import asyncio
+
+    from harness.simulate.stimuli import Stimulus, Tokens
+    from harness.verify.engine import Scenario
+    from harness.verify.events import InteractionOutcome
+
+    class Clockless:
+        """A bus on which time passes a second per look at the clock, and nothing ever arrives."""
+
+        synchronous = True
+        t = 0.0
+
+        def now(self) -> float:
+            self.t += 1.0
+            return self.t
+
+        async def wait_for(self, event: asyncio.Event, timeout: float) -> bool:
+            return False
+
+    tokens = Tokens(random.Random(1))
+    tokens.values.update(A)
+    outcome = InteractionOutcome("k", "c", "d", [], "e", "c", 5.0)
+    sc = Scenario(outcome, tokens, [], Correlator(RULES, dict(A)), 5.0)
+    status = "electronic-monitoring.case-status-returned"
+    sc.records = [
+        rec(2, "case-created", {"orderId": A["order_id"], "caseId": CASE_A}),
+        rec(5, "case-status-returned", {"orderId": A["order_id"], "caseId": CASE_A, "status": "installed"}),
+        rec(6, "case-status-returned", {"orderId": A["order_id"], "caseId": CASE_A, "status": "scheduled"}),
+    ]
+    removal = Stimulus(
+        "em-harness.sim-field-visit", "sim-field-visit", {}, 0.0, status, {"/additionalInformation/status": "scheduled"}
+    )
+    engine = VerifyEngine.__new__(VerifyEngine)
+    answer = asyncio.run(engine._answer(Clockless(), sc, removal, since_seq=4))
+    assert answer is not None and answer.seq == 6
+    again = asyncio.run(engine._answer(Clockless(), sc, removal, since_seq=4))
+    assert again is None, "an answer is taken once"
