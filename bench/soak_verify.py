@@ -61,6 +61,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--at-once", type=int, default=1, help="runs started together on the same bus")
     parser.add_argument("--faults", default=None, help="passed to verify --faults")
+    parser.add_argument("--keep", type=Path, default=None, help="copy the JSON report of every changed run here")
     args = parser.parse_args()
     args.default_app = {
         "field-monitoring-service": "providers.field_monitoring:app",
@@ -98,6 +99,11 @@ def main() -> int:
                     if diff:
                         changes += 1
                         print(f"  {name} run {done + 1}: {len(diff)} verdict(s) changed, e.g. {diff[:3]}")
+                        if args.keep is not None:
+                            import shutil
+
+                            args.keep.mkdir(parents=True, exist_ok=True)
+                            shutil.copy(report, args.keep / report.name)
                     if reference is not None and got != reference:
                         against_memory += 1
                     done += 1
