@@ -23,6 +23,7 @@ from harness.bus.base import Bus
 from harness.verify.events import Recorded
 
 CLOCK = "em-harness.sim-clock"
+RETICK = 0.5  # seconds between two publications of a tick not yet acknowledged
 CLOCK_ACK = "em-harness.sim-clock-ack"
 EPOCH = datetime(2026, 6, 20, 17, 0, 0, tzinfo=UTC)
 """Where simulated time starts: a fixed instant, so every run sees the same times (Saturday 20 June 2026,
@@ -76,11 +77,20 @@ class SimClock:
             self._acked.set()
 
     async def _tick(self, bus: Bus, moment: datetime, timeout: float) -> bool:
+        """Publish the tick until it is acknowledged: on a broker without persistence (core NATS) a tick sent
+        before the supplier's subscription reached the server is lost, and a lost tick must not turn the
+        run into a wall-clock run. The same tick again changes nothing for the supplier."""
         self._acked = asyncio.Event()
         self._target = moment
         body = {"eventType": CLOCK, "eventId": f"sha256:{uuid.uuid4().hex}{uuid.uuid4().hex}", "now": utc_text(moment)}
-        await bus.publish(CLOCK, body, {"eventType": CLOCK, "content-type": "application/json"})
-        return await bus.wait_for(self._acked, timeout)
+        end = bus.now() + timeout
+        while True:
+            await bus.publish(CLOCK, body, {"eventType": CLOCK, "content-type": "application/json"})
+            left = end - bus.now()
+            if left <= 0:
+                return self._acked.is_set()
+            if await bus.wait_for(self._acked, min(RETICK, left)):
+                return True
 
     async def start(self, bus: Bus, timeout: float, *, receives: bool = True) -> None:
         """Set the supplier's clock to the start of simulated time; wall-clock mode when it does not answer."""
