@@ -135,6 +135,26 @@ def verify(
         str | None, typer.Option("--branch", help="The supplier version's branch (with --publish).")
     ] = None,
     store: StoreOption = None,
+    flow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--flow",
+            help="Run only the flows (contracts/flows) whose name contains this; 'none' runs no flow. "
+            "Default: every flow of the provider (none when --interaction is given).",
+        ),
+    ] = None,
+    faults: Annotated[
+        str | None,
+        typer.Option(
+            "--faults",
+            help="Delivery faults to inject into the flows that list them: duplicate,reorder,delay,redeliver,poison "
+            "or all.",
+        ),
+    ] = None,
+    clock: Annotated[
+        str,
+        typer.Option("--clock", help="virtual (default: simulated time on em-harness.sim-clock) or wall."),
+    ] = "virtual",
     root: RootOption = None,
 ) -> None:
     """Verify one provider against every contract that names it (exit 0 pass, 1 contract failure, 2 error)."""
@@ -159,6 +179,9 @@ def verify(
             provider_version=provider_version,
             branch=branch,
             store=store,
+            flows=flow,
+            faults=faults,
+            clock=clock,
         )
     )
 

@@ -78,7 +78,18 @@ SIM = ["sim-device-telemetry", "sim-field-visit", "sim-wearer-contact", "sim-fil
 
 def test_shipped_document_loads_strictly():
     doc = load_asyncapi(ASYNCAPI, strict=True)
-    assert len(doc.messages) == len(TABLE) + 1 + len(SIM)  # + readiness + simulation channels
+    # + readiness + simulation channels + the virtual clock and its acknowledgement
+    assert len(doc.messages) == len(TABLE) + 1 + len(SIM) + 2
+
+
+def test_the_virtual_clock_is_declared(doc):
+    """Simulated time reaches a supplier on em-harness.sim-clock; it answers on em-harness.sim-clock-ack."""
+    assert doc.channel_for_event_type("em-harness.sim-clock").key == "simClock"
+    assert doc.producers_of("simClock") == ["em-harness"]
+    assert sorted(doc.consumers_of("simClock")) == ["field-monitoring-service", "monitoring-data-service"]
+    assert sorted(doc.producers_of("simClockAck")) == ["field-monitoring-service", "monitoring-data-service"]
+    payload = doc.messages["simClock"].payload
+    assert payload["required"] == ["eventType", "eventId", "now"]
 
 
 def test_simulation_channels_are_the_harness_s_own(doc):
@@ -144,7 +155,10 @@ def test_messages_by_system(doc):
     assert doc.messages_sent_by("em-datastore") == []
     assert len(doc.messages_received_by("em-datastore")) == 14
     assert "harnessReady" not in doc.messages_sent_by("field-monitoring-service")
-    assert doc.messages_sent_by("field-monitoring-service", include_harness=True)[-1] == "harnessReady"
+    assert doc.messages_sent_by("field-monitoring-service", include_harness=True)[-2:] == [
+        "harnessReady",
+        "simClockAck",
+    ]
     assert doc.systems() == sorted(
         {
             "em-harness",

@@ -20,6 +20,14 @@ from harness.evolve.impact import Impact, SchemaPlaces, impact_of_result, path_t
 from harness.evolve.load import load_file
 from tests.helpers import em
 
+
+def _without_shipped_flows(project: Path) -> None:
+    """These cases are about pact consumers (and a flow of their own): the shipped flows would add theirs."""
+    import shutil
+
+    shutil.rmtree(project / "contracts" / "flows", ignore_errors=True)
+
+
 CEMO_PACT = "contracts/pacts/cemo-field-monitoring-service.json"
 DATASTORE_PACT = "contracts/pacts/em-datastore-field-monitoring-service.json"
 FMS_PACT = "contracts/pacts/field-monitoring-service-cemo.json"
@@ -116,6 +124,7 @@ def test_removed_optional_field_nobody_uses_is_safe_for_current_consumers(catalo
 
 def test_removing_a_field_only_one_consumer_carries_is_not_safe(catalogue_copy: Path):
     """visit_id is optional; only em-datastore's example carries it: that consumer breaks, no one else."""
+    _without_shipped_flows(catalogue_copy)
     old, new = _new_version(catalogue_copy, "equipment-installed", lambda d: _drop(d, "visit_id"))
     impact = _impact(catalogue_copy, old, new, lenient=True)
     assert [c.consumer for c in impact.broken_consumers] == ["em-datastore"]
@@ -199,6 +208,7 @@ def test_type_matcher_keeps_the_example_type(catalogue_copy: Path):
 
 # -- no change, other outputs, errors ---------------------------------------------------------
 def test_identical_schema_breaks_no_one(catalogue_copy: Path):
+    _without_shipped_flows(catalogue_copy)
     old, new = _new_version(catalogue_copy, "case-created", lambda d: None)
     impact = _impact(catalogue_copy, old, new)
     assert not impact.broken and not impact.changes
@@ -242,6 +252,7 @@ def test_consumers_outside_a_project_is_one_line_exit_2(tmp_path: Path, root: Pa
 
 
 def test_flows_that_use_a_removed_path_break(catalogue_copy: Path):
+    _without_shipped_flows(catalogue_copy)
     flows = catalogue_copy / "contracts" / "flows"
     flows.mkdir(exist_ok=True)
     (flows / "order-to-case.yaml").write_text(

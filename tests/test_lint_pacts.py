@@ -35,7 +35,7 @@ STATES = "contracts/states/field-monitoring-service.yaml"
 # -- helpers ----------------------------------------------------------------------------------
 def _reset(project: Path, *, states: bool = True) -> Path:
     """The copy's pacts and states replaced by the fixtures; returns the pact's path."""
-    for folder in ("contracts/pacts", "contracts/states"):
+    for folder in ("contracts/pacts", "contracts/states", "contracts/flows"):  # flows name the shipped states
         shutil.rmtree(project / folder, ignore_errors=True)
         (project / folder).mkdir(parents=True)
     shutil.copy(FIXTURES / "cemo-field-monitoring-service.json", project / PACT)

@@ -792,3 +792,199 @@ CHECKS.extend(
         check_states_files,
     ]
 )
+
+
+# -- correlation rules and flows ----------------------------------------------------------------
+def _path_problem(ctx: LintContext, doc: Any, steps: list[Any]) -> str | None:
+    """Why a path (pact-style steps) is not declared by a message schema; None when it is."""
+    from harness.catalogue.pacts import locate
+
+    where = locate(doc.contents, ctx.registry.referencing.resolver(base_uri=doc.uri), steps)
+    if where.missing is None:
+        return None
+    upto = "$" + "".join(str(s) for s in steps[: where.missing + 1])
+    return f"{upto}: {where.reason}"
+
+
+def _pointer_steps(pointer: str) -> list[Any]:
+    """A JSON pointer (with `*` for every array item) as path steps."""
+    from harness.catalogue.pacts import Step, steps_of_pointer
+
+    return [Step("any-index") if s.kind == "prop" and s.name == "*" else s for s in steps_of_pointer(pointer)]
+
+
+def _sent_by(ctx: LintContext, provider: str | None) -> list[str] | None:
+    """Message folders (schema names) a provider sends, from asyncapi.yaml; None when unknown."""
+    api = _asyncapi(ctx)
+    if api is None or provider is None:
+        return None
+    names = []
+    for key in api.messages_sent_by(provider):
+        message = api.messages.get(key)
+        if message is not None and message.event_type:
+            names.append(message.event_type.removeprefix(EVENT_PREFIX))
+    return names
+
+
+def check_correlation_rules(ctx: LintContext) -> Iterator[Finding]:
+    """States files' `correlation:` rules: known messages the provider sends, declared pointers, tokens
+    some state makes, announced names defined; and every asyncapi correlationId of a message the provider
+    sends is one of its echo rules (one place for the rules, two that agree)."""
+    from harness.catalogue.states import escape, placeholders
+
+    api = _asyncapi(ctx)
+    for states in _states_files(ctx).values():
+        rules = states.correlation
+        path = states.path
+        tokens = {
+            name
+            for state in states.states.values()
+            for stim in state.stimuli
+            for value in stim.set.values()
+            for is_token, name in placeholders(value)
+            if is_token
+        }
+        sent = _sent_by(ctx, states.provider)
+
+        def expects_problems(
+            expects: list[Any], ptr: str, path: Path = path, tokens: set[str] = tokens, rules: Any = rules
+        ) -> Iterator[Finding]:
+            for e in expects:
+                if e.kind == "token" and e.name not in tokens:
+                    yield ctx.finding(
+                        path, ptr, f"no state of this file makes the token {e.name!r} ({{token:{e.name}}})"
+                    )
+                if e.kind == "announced" and e.name not in rules.announced:
+                    yield ctx.finding(path, ptr, f"{e.name!r} is not declared under correlation/announced")
+
+        for name, (message, at) in rules.announced.items():
+            ptr = f"/correlation/announced/{escape(name)}"
+            doc = _newest_schema(ctx, message)
+            if doc is None:
+                yield ctx.finding(path, ptr, f"no message schema schemas/{message}/")
+                continue
+            problem = _path_problem(ctx, doc, _pointer_steps(at))
+            if problem:
+                yield ctx.finding(path, ptr, f"{at}: {problem} of {rel(doc.path, ctx.project.root)}")
+        yield from expects_problems(rules.identifiers, "/correlation/identifiers")
+        for message, echo in rules.echo.items():
+            mptr = f"/correlation/echo/{escape(message)}"
+            doc = _newest_schema(ctx, message)
+            if doc is None:
+                yield ctx.finding(path, mptr, f"no message schema schemas/{message}/")
+                continue
+            if sent is not None and message not in sent:
+                yield ctx.finding(path, mptr, f"{states.provider!r} does not send {message} in contracts/asyncapi.yaml")
+            for target, expects in echo.items():
+                rptr = f"{mptr}/{escape(target)}"
+                problem = _path_problem(ctx, doc, _pointer_steps(target))
+                if problem:
+                    yield ctx.finding(path, rptr, f"{problem} of {rel(doc.path, ctx.project.root)}")
+                yield from expects_problems(expects, rptr)
+        if api is None or states.provider is None:
+            continue
+        for key in api.messages_sent_by(states.provider):
+            message = api.messages.get(key)  # an unknown key is check_asyncapi's finding
+            location = message.correlation_location if message is not None else None
+            if not location or not message or not message.event_type:
+                continue
+            pointer = location.split("#", 1)[1] if "#" in location else ""
+            folder = message.event_type.removeprefix(EVENT_PREFIX)
+            if pointer not in rules.echo.get(folder, {}):
+                yield ctx.finding(
+                    path,
+                    f"/correlation/echo/{escape(folder)}" if folder in rules.echo else "/correlation",
+                    f"contracts/asyncapi.yaml declares correlationId {location} for {folder}; "
+                    f"add {pointer} to its echo rules here",
+                )
+
+
+def _flows(ctx: LintContext) -> list[Any]:
+    from harness.catalogue.flows import load_flows
+
+    if not hasattr(ctx, "_flows"):
+        ctx._flows = load_flows(ctx.project.flows_dir)  # type: ignore[attr-defined]
+    return ctx._flows  # type: ignore[attr-defined]
+
+
+def check_flows(ctx: LintContext) -> Iterator[Finding]:
+    """Flows: structure; a known provider and `given` state; every step names a message the provider sends;
+    every `$.` path (where, rules, correlation) is declared by the message it reads; every step and
+    stimulus a rule names exists."""
+    from harness.catalogue.pacts import parse_path
+
+    files = _states_files(ctx)
+    api = _asyncapi(ctx)
+    systems = api.systems() if api is not None else None
+    for flow in _flows(ctx):
+        path = flow.path
+        for p in flow.problems:
+            yield ctx.finding(path, p.pointer, p.problem, p.severity)
+        if flow.provider is None:
+            continue
+        if systems is not None and flow.provider not in systems:
+            yield ctx.finding(path, "/provider", f"{flow.provider!r} is no system of contracts/asyncapi.yaml")
+            continue
+        states = files.get(flow.provider)
+        state = states.states.get(flow.given) if states is not None and flow.given else None
+        if flow.given and state is None:
+            yield ctx.finding(
+                path, "/given", f"state {flow.given!r} is not defined in contracts/states/{flow.provider}.yaml"
+            )
+        for param in flow.params:
+            if state is not None and param not in state.params:
+                yield ctx.finding(path, f"/params/{param}", f"param {param!r} is not declared under {flow.given!r}")
+        sent = _sent_by(ctx, flow.provider)
+        docs = {}
+        for step in flow.steps:
+            doc = _newest_schema(ctx, step.message)
+            if doc is None:
+                yield ctx.finding(path, f"{step.pointer}/message", f"no message schema schemas/{step.message}/")
+                continue
+            if sent is not None and step.message not in sent:
+                yield ctx.finding(
+                    path, f"{step.pointer}/message", f"{flow.provider!r} does not send {step.message} in asyncapi.yaml"
+                )
+            docs[step.id] = doc
+        stimuli = [s.message for s in state.stimuli] if state is not None else None
+
+        def path_finding(ptr: str, doc: Any, text: str, path: Path = path) -> Iterator[Finding]:
+            steps = parse_path(text)
+            problem = "not a $. path" if steps is None else _path_problem(ctx, doc, steps)
+            if problem:
+                yield ctx.finding(path, ptr, f"{text}: {problem} of {rel(doc.path, ctx.project.root)}")
+
+        for step in flow.steps:
+            doc = docs.get(step.id)
+            if doc is None:
+                continue
+            for where_path in step.where:
+                yield from path_finding(f"{step.pointer}/where", doc, where_path)
+            for rule in step.rules:
+                for ref in rule.refs():
+                    if ref.stimulus is not None:
+                        if stimuli is None:
+                            continue
+                        count = stimuli.count(ref.stimulus)
+                        if count <= ref.index:
+                            yield ctx.finding(
+                                path,
+                                rule.pointer,
+                                f"{ref}: the state {flow.given!r} sends {count} {ref.stimulus} stimulus(es)",
+                            )
+                            continue
+                        target = _newest_schema(ctx, ref.stimulus)
+                    elif ref.step is not None:
+                        target = docs.get(ref.step)
+                    else:
+                        target = doc
+                    if target is not None:
+                        yield from path_finding(rule.pointer, target, ref.path)
+        for same in flow.correlation:
+            readers = [docs[s.id] for s in flow.steps if s.id in docs]
+            steps = parse_path(same.path)
+            if readers and steps is not None and all(_path_problem(ctx, d, steps) for d in readers):
+                yield ctx.finding(path, f"{same.where}/same", f"{same.path}: no step's message declares it")
+
+
+CHECKS.extend([check_correlation_rules, check_flows])

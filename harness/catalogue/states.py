@@ -20,9 +20,18 @@ states:
           /additionalInformation/order_id: "{token:order_id}"    # null removes the field
         delay: 0                     # seconds after the previous stimulus
       - message: sim-field-visit     # simulation channels are schema messages too (x-simulation)
-        after: case-created          # publish only once the supplier has answered with this message
-        set:
+        after: case-created          # publish only once the supplier has answered the previous stimulus
+        set:                         # with this message (or {message: ..., where: {pointer: value}})
           /additionalInformation/visit_type: install
+        advance: 2d                  # move the virtual clock on first (90s, 30m, 2h, 3d)
+correlation:                         # how the provider's answers are tied to the interaction (one place)
+  announced:                         # values the supplier makes up and announces once
+    case_id: {message: case-created, at: /additionalInformation/caseId}
+  identifiers: ["{token:crn}", "{token:noms}"]       # every personReference identifier value
+  echo:                              # per answer: JSON pointer (`*`: every array item) -> the token there
+    case-status-returned:
+      /additionalInformation/orderId: "{token:order_id}"
+      /additionalInformation/caseId: "{announced:case_id}"
 ```
 
 Loading is lenient: a file that is not YAML is unusable input (one line naming the file and line,
@@ -40,9 +49,15 @@ from typing import Any
 
 from harness.jsonfile import load_yaml
 
-STIMULUS_KEYS = ("message", "set", "delay", "after")
+STIMULUS_KEYS = ("message", "set", "delay", "after", "advance")
 STATE_KEYS = ("description", "params", "deadline", "stimuli")
 PLACEHOLDER = re.compile(r"\{(?P<token>token:)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}")
+CORRELATION_KEYS = ("announced", "identifiers", "echo")
+# An echo value: the interaction's own token ({token:order_id}) or a value the supplier announced for it
+# ({announced:case_id}); a list means "one of these".
+ECHO_VALUE = re.compile(r"^\{(?P<kind>token|announced):(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}$")
+_DURATION = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>s|m|h|d)$")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,11 @@ class Stimulus:
     after: str | None = None
     """A message folder: publish this stimulus only once the supplier has published a correlated message
     of that type (so a follow-up never overtakes what it refers to, on any broker)."""
+    after_where: dict[str, Any] = field(default_factory=dict)
+    """JSON pointer -> value the awaited answer must carry (`after: {message: ..., where: {...}}`), so an
+    earlier answer still in flight is never taken for the answer to the predecessor."""
+    advance: float = 0.0
+    """Simulated seconds the harness moves the virtual clock forward before publishing this stimulus."""
 
 
 @dataclass
@@ -84,6 +104,34 @@ class StateDef:
         return {name: spec.get("default") for name, spec in self.params.items()}
 
 
+@dataclass(frozen=True)
+class Expect:
+    """A value an answer must carry: the interaction's token `name`, or the value announced as `name`."""
+
+    kind: str  # "token" | "announced"
+    name: str
+
+    def __str__(self) -> str:
+        return f"{{{self.kind}:{self.name}}}"
+
+
+@dataclass
+class Correlation:
+    """How a provider's answers are tied to the interaction that caused them (the `correlation:` section).
+
+    - `announced`: values the supplier makes up and announces once (case_id from case-created's caseId);
+      every later answer must carry one that was announced for this interaction.
+    - `identifiers`: what every personReference identifier value of an answer must be.
+    - `echo`: per message folder, JSON pointer -> the token(s) found there (`*` matches every array item).
+    The answer to an interaction is chosen by these rules; one that breaks them fails `correlation`.
+    """
+
+    announced: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """name -> (message folder, JSON pointer of the announced value)."""
+    identifiers: list[Expect] = field(default_factory=list)
+    echo: dict[str, dict[str, list[Expect]]] = field(default_factory=dict)
+
+
 @dataclass
 class ProviderStates:
     """One provider's states file."""
@@ -92,6 +140,7 @@ class ProviderStates:
     provider: str | None
     states: dict[str, StateDef]
     problems: list[Problem] = field(default_factory=list)
+    correlation: Correlation = field(default_factory=Correlation)
 
     def pointer(self, state: str) -> str:
         return f"/states/{escape(state)}"
@@ -125,8 +174,14 @@ def load_states_file(path: Path) -> ProviderStates:
         add(Problem("", "a states file is a mapping with `provider` and `states`"))
         return out
     for key in raw:
-        if key not in ("provider", "states", "description"):
-            add(Problem(f"/{escape(str(key))}", "not a field of a states file (provider, states)", "warning"))
+        if key not in ("provider", "states", "description", "correlation"):
+            add(
+                Problem(
+                    f"/{escape(str(key))}", "not a field of a states file (provider, states, correlation)", "warning"
+                )
+            )
+    if "correlation" in raw:
+        out.correlation = _correlation(raw["correlation"], add)
     provider = raw.get("provider")
     if not isinstance(provider, str) or not provider:
         add(Problem("/provider", "needs the provider's system id (the name its pacts use)"))
@@ -223,10 +278,37 @@ def _stimulus(i: int, raw: Any, ptr: str, add: Any) -> Stimulus | None:
         add(Problem(f"{ptr}/set", "set is a mapping of JSON pointers to values"))
     if "after" in raw:
         after = raw["after"]
-        if isinstance(after, str) and after:
+        if isinstance(after, dict) and isinstance(after.get("message"), str) and after["message"]:
+            stimulus.after = after["message"]
+            where = after.get("where") or {}
+            if isinstance(where, dict) and all(isinstance(k, str) and k.startswith("/") for k in where):
+                stimulus.after_where = dict(where)
+            else:
+                add(Problem(f"{ptr}/after/where", "`where` maps JSON pointers of the answer to the values it carries"))
+            for key in after:
+                if key not in ("message", "where"):
+                    add(
+                        Problem(f"{ptr}/after/{escape(str(key))}", "not a field of `after` (message, where)", "warning")
+                    )
+        elif isinstance(after, str) and after:
             stimulus.after = after
         else:
-            add(Problem(f"{ptr}/after", f"`after` names a message folder, e.g. case-created, not {after!r}"))
+            add(
+                Problem(
+                    f"{ptr}/after",
+                    f"`after` names a message folder, e.g. case-created, or {{message, where}}, not {after!r}",
+                )
+            )
+    if "advance" in raw:
+        seconds = duration_seconds(raw["advance"])
+        if seconds is None:
+            add(
+                Problem(
+                    f"{ptr}/advance", f"`advance` is simulated time such as 90s, 30m, 2h or 3d, not {raw['advance']!r}"
+                )
+            )
+        else:
+            stimulus.advance = seconds
     if "delay" in raw:
         delay = raw["delay"]
         if _number(delay) and delay >= 0:
@@ -245,3 +327,75 @@ def placeholders(value: Any) -> list[tuple[bool, str]]:
     if isinstance(value, list):
         return [p for v in value for p in placeholders(v)]
     return []
+
+
+def duration_seconds(value: Any) -> float | None:
+    """A duration as seconds: a number of seconds, or text such as 90s, 30m, 2h, 3d; None when unreadable."""
+    if _number(value) and value >= 0:
+        return float(value)
+    if isinstance(value, str) and (m := _DURATION.match(value.strip())):
+        return float(m["n"]) * _UNIT[m["unit"]]
+    return None
+
+
+def _expects(value: Any, ptr: str, add: Any) -> list[Expect]:
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for i, item in enumerate(items):
+        m = ECHO_VALUE.match(item) if isinstance(item, str) else None
+        if m is None:
+            where = f"{ptr}/{i}" if isinstance(value, list) else ptr
+            add(Problem(where, f"expected {{token:NAME}} or {{announced:NAME}}, not {item!r}"))
+            continue
+        out.append(Expect(m["kind"], m["name"]))
+    return out
+
+
+def _correlation(raw: Any, add: Any) -> Correlation:
+    out = Correlation()
+    if not isinstance(raw, dict):
+        add(Problem("/correlation", "correlation is a mapping (announced, identifiers, echo)"))
+        return out
+    for key in raw:
+        if key not in CORRELATION_KEYS:
+            add(
+                Problem(
+                    f"/correlation/{escape(str(key))}", f"not a field of correlation ({', '.join(CORRELATION_KEYS)})"
+                )
+            )
+    announced = raw.get("announced") or {}
+    if isinstance(announced, dict):
+        for name, spec in announced.items():
+            ptr = f"/correlation/announced/{escape(str(name))}"
+            if (
+                isinstance(spec, dict)
+                and isinstance(spec.get("message"), str)
+                and str(spec.get("at", "")).startswith("/")
+            ):
+                out.announced[str(name)] = (spec["message"], spec["at"])
+            else:
+                add(Problem(ptr, "an announced value is {message: <folder>, at: <JSON pointer>}"))
+    else:
+        add(Problem("/correlation/announced", "announced maps names to {message, at}"))
+    if "identifiers" in raw:
+        out.identifiers = _expects(raw["identifiers"], "/correlation/identifiers", add)
+    echo = raw.get("echo") or {}
+    if not isinstance(echo, dict):
+        add(Problem("/correlation/echo", "echo maps message folders to {JSON pointer: {token:NAME}}"))
+        return out
+    for message, rules in echo.items():
+        mptr = f"/correlation/echo/{escape(str(message))}"
+        if not isinstance(rules, dict) or not rules:
+            add(Problem(mptr, "a message's echo rules map JSON pointers to {token:NAME} or {announced:NAME}"))
+            continue
+        kept: dict[str, list[Expect]] = {}
+        for target, value in rules.items():
+            rptr = f"{mptr}/{escape(str(target))}"
+            if not isinstance(target, str) or not target.startswith("/"):
+                add(Problem(rptr, "an echo key is a JSON pointer into the answer, e.g. /additionalInformation/orderId"))
+                continue
+            expects = _expects(value, rptr, add)
+            if expects:
+                kept[target] = expects
+        out.echo[str(message)] = kept
+    return out

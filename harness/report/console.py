@@ -53,7 +53,10 @@ class ConsoleSink:
             if self.progress.finished:
                 self.progress.stop()
                 self.progress = None
-                c.print("judging: schemas, channels, data minimisation, deadlines, pacts (pact-python verifier)...")
+                c.print(
+                    "judging: deadlines, channels, schemas, data minimisation, correlation, eventIds, flows, "
+                    "faults, pacts (pact-python verifier)..."
+                )
         elif isinstance(event, Judged) and self.progress is not None:
             self.progress.stop()
             self.progress = None
@@ -64,22 +67,37 @@ class ConsoleSink:
 
     def _summary(self, run: RunFinished) -> None:
         c = self.console
-        table = Table(title=f"{escape(run.provider)}: interactions", title_justify="left")
-        table.add_column("consumer / interaction")
-        for check in CHECKS:
-            table.add_column(check, justify="center")
-        table.add_column("time", justify="right")
-        table.add_column("verdict")
-        for o in run.outcomes:
-            failed = "[yellow]pending[/]" if o.pending else "[red]FAIL[/]"
-            marks = {
-                r.check: ("[green]pass[/]" if r.passed else ("[yellow]skip[/]" if r.skipped else failed))
-                for r in o.checks
-            }
-            elapsed = "-" if o.elapsed is None else f"{o.elapsed * 1000:.0f} ms"
-            verdict = {"pass": "[green]pass[/]", "FAIL": "[red]FAIL[/]"}.get(o.verdict, f"[yellow]{o.verdict}[/]")
-            table.add_row(escape(o.key), *(marks.get(ch, "") for ch in CHECKS), elapsed, verdict)
-        c.print(table)
+        # One table per kind of run (pact interactions, flows, delivery faults), each with the checks its
+        # rows have, in the order of CHECKS.
+        titles = {"pact": "interactions", "flow": "flows (contracts/flows)", "fault": "delivery faults (--faults)"}
+        for kind, title in titles.items():
+            rows = [o for o in run.outcomes if o.kind == kind]
+            if not rows:
+                continue
+            checks = [ch for ch in CHECKS if any(r.check == ch for o in rows for r in o.checks)]
+            table = Table(title=f"{escape(run.provider)}: {title}", title_justify="left")
+            table.add_column("consumer / interaction" if kind == "pact" else kind)
+            for check in checks:
+                table.add_column(check, justify="center")
+            if kind == "pact":
+                table.add_column("time", justify="right")
+                table.add_column("verdict")
+            for o in rows:
+                failed = "[yellow]pending[/]" if o.pending else "[red]FAIL[/]"
+                marks = {
+                    r.check: ("[green]pass[/]" if r.passed else ("[yellow]skip[/]" if r.skipped else failed))
+                    for r in o.checks
+                }
+                cells = [marks.get(ch, "") for ch in checks]
+                if kind == "pact":
+                    cells.append("-" if o.elapsed is None else f"{o.elapsed * 1000:.0f} ms")
+                    cells.append(
+                        {"pass": "[green]pass[/]", "FAIL": "[red]FAIL[/]"}.get(o.verdict, f"[yellow]{o.verdict}[/]")
+                    )
+                table.add_row(escape(o.key if kind == "pact" else o.description), *cells)
+            c.print(table)
+        if run.clock:
+            c.print(f"clock: {escape(run.clock)}")
         for o in run.outcomes:
             label = "[yellow]pending: failed[/]" if o.pending else "[red]FAIL[/]"
             for r in o.checks:
@@ -88,15 +106,22 @@ class ConsoleSink:
                     detail = ""
                     if f.expected or f.actual:
                         detail = f" (expected {escape(f.expected or '-')}, got {escape(f.actual or '-')})"
-                    c.print(f"{label} {escape(o.key)}: {r.check}{where}: {escape(f.message)}{detail}", soft_wrap=True)
+                    c.print(
+                        f"{label} {escape(o.key)}: {escape(r.check)}{where}: {escape(f.message)}{detail}",
+                        soft_wrap=True,
+                    )
         for note in run.notes:
             c.print(f"[yellow]note[/] {escape(note)}", soft_wrap=True)
         if run.error:
             c.print(f"[red]ERROR[/] {escape(run.error)}", soft_wrap=True)
         counts = run.counts
-        counted = counts["passed"] + counts["failed"]
         verdict = "PASS" if run.passed else ("ERROR" if run.error else "FAIL")
-        line = f"{verdict}: {counts['passed']} of {counted} interaction(s) passed in {run.seconds:.1f} s"
+        parts = []
+        for kind, noun in (("pact", "interaction(s)"), ("flow", "flow(s)"), ("fault", "fault run(s)")):
+            rows = [o for o in run.outcomes if o.kind == kind and not o.pending]
+            if rows or kind == "pact":
+                parts.append(f"{sum(o.passed for o in rows)} of {len(rows)} {noun}")
+        line = f"{verdict}: {', '.join(parts)} passed in {run.seconds:.1f} s"
         if counts["pendingPassed"] or counts["pendingFailed"]:
             line += (
                 f"; pending: {counts['pendingFailed']} failed, {counts['pendingPassed']} passed "

@@ -64,6 +64,12 @@ class Stimulus:
     body: dict[str, Any]
     delay: float
     after: str | None = None  # eventType the supplier must have answered with before this is sent
+    after_where: dict[str, Any] | None = None  # JSON pointer -> value that answer must carry
+    advance: float = 0.0  # simulated seconds to move the virtual clock forward first
+
+    def stamped(self, now: str) -> dict[str, Any]:
+        """The body with its envelope times set to `now` (the run's clock), sealed again."""
+        return stamp(self.body, now)
 
 
 def _substitute(value: Any, params: dict[str, Any], tokens: Tokens) -> Any:
@@ -112,6 +118,15 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def stamp(body: dict[str, Any], now: str) -> dict[str, Any]:
+    """A copy of a stimulus with occurredAt/publishedAt set to `now`, resealed (its eventId changes)."""
+    out = {k: v for k, v in body.items() if k != "eventId"}
+    for key in ("occurredAt", "publishedAt"):
+        if key in out:
+            out[key] = now
+    return seal(out)
+
+
 def build_stimuli(
     state: Any,
     params: dict[str, Any],
@@ -141,6 +156,8 @@ def build_stimuli(
                 seal(body),
                 float(stim.delay or 0),
                 None if after is None else channels.get(after, after),
+                dict(getattr(stim, "after_where", None) or {}) or None,
+                float(getattr(stim, "advance", 0) or 0),
             )
         )
     return out

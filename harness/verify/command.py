@@ -30,11 +30,25 @@ def run_verify(
     provider_version: str | None = None,
     branch: str | None = None,
     store: str | None = None,
+    flows: list[str] | None = None,
+    faults: str | None = None,
+    clock: str = "virtual",
 ) -> int:
+    from harness.errors import HarnessError
+    from harness.simulate.faults import parse_faults
+
     if publish or provider_version:
         from harness.gate.publish_run import check_publish_options
 
         check_publish_options(publish, provider_version, only)
+    try:
+        fault_list = parse_faults(faults)
+    except ValueError as exc:
+        raise HarnessError(f"--faults {faults!r}: {exc}") from None
+    if clock not in ("virtual", "wall"):
+        raise HarnessError(f"--clock {clock!r}: use virtual or wall")
+    if flows is not None and [f.lower() for f in flows] == ["none"]:
+        flows = []
     project = find_project(root)
     if publish:  # a store that cannot be used fails before the run, not after it
         from harness.gate.store import Store
@@ -51,6 +65,9 @@ def run_verify(
         only=only,
         connect_timeout=connect_timeout,
         ready_timeout=ready_timeout,
+        flows=flows,
+        faults=fault_list,
+        clock=clock,
     )
     console = ConsoleSink()
     finished: RunFinished | None = None

@@ -13,7 +13,13 @@ SCHEMA = "schema"
 CHANNEL = "channel"
 MINIMISATION = "data-minimisation"
 DEADLINE = "deadline"
-CHECKS = (DEADLINE, CHANNEL, SCHEMA, MINIMISATION, PACT)
+CORRELATION = "correlation"  # the answer carries this interaction's ids (contracts/states correlation rules)
+EVENT_ID = "event-id"  # eventId is sha256 of the RFC 8785 canonical form, on every message the supplier sent
+FLOW = "flow"  # a flow's counts, order and value rules (contracts/flows)
+FAULT_CHECKS = ("fault-duplicate", "fault-reorder", "fault-delay", "fault-redeliver", "fault-poison")
+CHECKS = (DEADLINE, CHANNEL, SCHEMA, MINIMISATION, CORRELATION, EVENT_ID, PACT, FLOW, *FAULT_CHECKS)
+"""Every check name, in report order. A pact interaction has deadline .. pact; a flow has flow, correlation,
+event-id and data-minimisation; a fault run of a flow has its fault-<name> check."""
 
 
 @dataclass
@@ -61,7 +67,7 @@ class InteractionOutcome:
     deadline: float
     stimuli: list[Recorded] = field(default_factory=list)
     captured: Recorded | None = None
-    elapsed: float | None = None  # seconds from the first stimulus to the captured message
+    elapsed: float | None = None  # seconds from the stimulus it answers (the last one before it) to the message
     checks: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     pending: bool = False
@@ -70,6 +76,10 @@ class InteractionOutcome:
     problem: str | None = None
     """Why the interaction could not be run (a provider state not defined, a request that is no
     catalogue message); it is then a failure naming this, never a pass."""
+    kind: str = "pact"
+    """pact (a pact interaction), flow (a contracts/flows flow) or fault (a flow under a delivery fault)."""
+    messages: list[Recorded] = field(default_factory=list)
+    """Every supplier message tied to this interaction (by its tokens), the captured one included."""
 
     @property
     def passed(self) -> bool:
@@ -82,6 +92,9 @@ class InteractionOutcome:
         if self.pending:
             return "pending: passed" if self.passed else "pending: failed"
         return "pass" if self.passed else "FAIL"
+
+    def check(self, name: str) -> CheckResult | None:
+        return next((c for c in self.checks if c.check == name), None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -101,6 +114,8 @@ class InteractionOutcome:
             "pending": self.pending,
             "verdict": self.verdict,
             "problem": self.problem,
+            "kind": self.kind,
+            "messages": [m.seq for m in self.messages],
         }
 
 
@@ -147,6 +162,7 @@ class RunFinished:
     supplier_output: str = ""
     notes: list[str] = field(default_factory=list)
     """Interactions the run left out and why (out of scope: HTTP interactions, ...)."""
+    clock: str = ""  # how the supplier's time ran: the virtual clock from an instant, or the wall clock
 
     @property
     def passed(self) -> bool:

@@ -7,18 +7,24 @@ import json
 import os
 from typing import Any
 
+from harness.catalogue.envelope import NotCanonicalisable, event_id
 from harness.catalogue.pacts import CHANNEL_KEYS, pointer_of_path, rule_at, rule_words, steps_of_pointer
 from harness.catalogue.pactverifier import Served, Verdict, quiet_fds, verify_messages
+from harness.schemas.registry import REDACTED
+from harness.verify.correlate import Correlator
 from harness.verify.events import (
     CHANNEL,
     CHECKS,
+    CORRELATION,
     DEADLINE,
+    EVENT_ID,
     MINIMISATION,
     PACT,
     SCHEMA,
     CheckResult,
     Failure,
     InteractionOutcome,
+    Recorded,
 )
 from harness.verify.plan import Plan
 
@@ -35,7 +41,8 @@ def judge_local(plan: Plan, outcome: InteractionOutcome) -> None:
     """Deadline, channel, schema and data-minimisation checks of one interaction (no pact yet)."""
     captured = outcome.captured
     if captured is None:
-        published_elsewhere = outcome.notes
+        # The diagnosis goes into the failure's message, so the console and JUnit show it, not only JSON.
+        why = "; ".join(outcome.notes)
         outcome.checks.append(
             CheckResult(
                 DEADLINE,
@@ -44,14 +51,14 @@ def judge_local(plan: Plan, outcome: InteractionOutcome) -> None:
                     Failure(
                         "",
                         f"a {outcome.event_type} message on channel {outcome.channel!r} within {outcome.deadline:g} s",
-                        "nothing" + (f" ({'; '.join(published_elsewhere)})" if published_elsewhere else ""),
-                        f"no {outcome.event_type} message correlated with the stimuli arrived within "
-                        f"{outcome.deadline:g} s",
+                        "nothing",
+                        f"never sent: no {outcome.event_type} message correlated with the stimuli arrived during "
+                        f"the whole run" + (f" ({why})" if why else ""),
                     )
                 ],
             )
         )
-        for check in (CHANNEL, SCHEMA, MINIMISATION):
+        for check in (CHANNEL, SCHEMA, MINIMISATION, CORRELATION, EVENT_ID):
             outcome.checks.append(CheckResult(check, False, skipped="no message was captured"))
         return
     late = outcome.elapsed is not None and outcome.elapsed > outcome.deadline
@@ -64,7 +71,7 @@ def judge_local(plan: Plan, outcome: InteractionOutcome) -> None:
                     "",
                     f"within {outcome.deadline:g} s",
                     f"{outcome.elapsed:.2f} s",
-                    f"the {outcome.event_type} message arrived after {outcome.elapsed:.2f} s; "
+                    f"arrived late after {outcome.elapsed:.2f} s: the {outcome.event_type} message was sent, but "
                     f"the contract allows {outcome.deadline:g} s",
                 )
             ]
@@ -83,7 +90,16 @@ def judge_local(plan: Plan, outcome: InteractionOutcome) -> None:
             )
         )
     header_type = captured.headers.get("eventType")
-    if header_type is not None and header_type != outcome.event_type:
+    if header_type is None:
+        failures.append(
+            Failure(
+                "headers/eventType",
+                repr(outcome.event_type),
+                "no header",
+                f"the message has no eventType header; subscribers filter on it ({outcome.event_type!r})",
+            )
+        )
+    elif header_type != outcome.event_type:
         failures.append(
             Failure(
                 "headers/eventType",
@@ -95,49 +111,123 @@ def judge_local(plan: Plan, outcome: InteractionOutcome) -> None:
     outcome.checks.append(CheckResult(CHANNEL, not failures, failures))
 
     body = captured.body
-    doc = plan.registry.get(outcome.event_type, body.get("version")) if isinstance(body, dict) else None
+    version = body.get("version") if isinstance(body, dict) else None
+    typed = isinstance(version, int) and not isinstance(version, bool)
+    doc = plan.registry.get(outcome.event_type, version) if typed else None
     if doc is None:
-        version = body.get("version") if isinstance(body, dict) else None
-        outcome.checks.append(
-            CheckResult(
-                SCHEMA,
-                False,
-                [
-                    Failure(
-                        "/version",
-                        f"a version of {outcome.event_type} in the catalogue",
-                        _short(version),
-                        "the message is not JSON or names no known version",
-                    )
-                ],
+        if not isinstance(body, dict):
+            failure = Failure("/", "a JSON object", _short(body), "the message is not a JSON object")
+        elif "version" not in body:
+            failure = Failure(
+                "/version", "the field to be present", "absent", "/version: 'version' is a required property"
             )
-        )
+        elif not typed:
+            failure = Failure(
+                "/version", "another JSON type", _short(version), f"/version: {version!r} is not of type 'integer'"
+            )
+        else:
+            known = ", ".join(str(v) for v in plan.registry.versions_of(outcome.event_type)) or "none"
+            failure = Failure(
+                "/version",
+                f"a version of {outcome.event_type} in the catalogue ({known})",
+                _short(version),
+                f"/version: {outcome.event_type} has no version {version} in the catalogue (it has {known})",
+            )
+        outcome.checks.append(CheckResult(SCHEMA, False, [failure]))
         outcome.checks.append(CheckResult(MINIMISATION, False, skipped="no schema for the message"))
         return
     schema_failures = []
     if not plan.registry.fast(doc).is_valid(body):
+        personal = set(plan.registry.personal(doc, body))
         for err in plan.registry.errors(doc, body):
             actual = _lookup(body, err.pointer)
+            if _is_personal(err.pointer, personal):  # never print a personal value, even a wrong one
+                text = (
+                    f"{err.pointer}: the value breaks the schema's {err.keyword} rule (value redacted: personal data)"
+                )
+                schema_failures.append(Failure(err.pointer, _expectation(err), REDACTED, text))
+                continue
             schema_failures.append(
                 Failure(err.pointer or "/", _expectation(err), _short(actual), f"{err.pointer or '/'}: {err.message}")
             )
     outcome.checks.append(CheckResult(SCHEMA, not schema_failures, schema_failures))
+    outcome.checks.append(CheckResult(MINIMISATION, True))
+    add_undeclared(plan, outcome, captured)
+
+
+def _is_personal(pointer: str, personal: set[str]) -> bool:
+    return any(pointer == p or pointer.startswith(p + "/") for p in personal)
+
+
+def add_undeclared(plan: Plan, outcome: InteractionOutcome, rec: Recorded) -> None:
+    """data-minimisation: fields of `rec` its schema does not declare fail the outcome's check."""
+    body = rec.body
+    version = body.get("version") if isinstance(body, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool):
+        return
+    doc = plan.registry.get(str(body.get("eventType")), version)
+    if doc is None:
+        return
     leaks = plan.registry.undeclared(doc, body)
-    outcome.checks.append(
-        CheckResult(
-            MINIMISATION,
-            not leaks,
-            [
-                Failure(
-                    ptr,
-                    "no field the schema does not declare",
-                    _short(_lookup(body, ptr)),
-                    f"{ptr}: field not declared by {doc.name} v{doc.version}: a supplier may not send it",
-                )
-                for ptr in leaks
-            ],
+    check = outcome.check(MINIMISATION)
+    if check is None or not leaks:
+        return
+    known = {(f.path, f.message) for f in check.failures}
+    for ptr in leaks:
+        # The value of an undeclared field may itself be personal (a date of birth): it is not shown.
+        failure = Failure(
+            ptr,
+            "no field the schema does not declare",
+            REDACTED,
+            f"{ptr}: field not declared by {doc.name} v{doc.version}: a supplier may not send it "
+            f"({doc.name} seq {rec.seq})",
         )
-    )
+        if (failure.path, failure.message) not in known:
+            check.failures.append(failure)
+    check.passed = not check.failures
+
+
+def judge_correlation(outcome: InteractionOutcome, correlator: Correlator) -> None:
+    """correlation: the captured answer keeps every correlation rule of the provider."""
+    if outcome.captured is None:
+        return
+    failures = correlator.failures(outcome.captured)
+    outcome.checks.append(CheckResult(CORRELATION, not failures, failures))
+
+
+def event_id_failures(records: list[Recorded]) -> list[Failure]:
+    """event-id: each message's eventId is sha256 of its RFC 8785 (JCS) canonical form without eventId."""
+    out = []
+    for rec in sorted(records, key=lambda r: r.seq):
+        body = rec.body
+        if not isinstance(body, dict):
+            continue
+        name = body.get("eventType", rec.channel)
+        actual = body.get("eventId")
+        try:
+            expected = event_id(body)
+        except NotCanonicalisable as exc:
+            out.append(Failure("/eventId", "a message JCS can write", _short(actual), f"{name} (seq {rec.seq}): {exc}"))
+            continue
+        if actual != expected:
+            out.append(
+                Failure(
+                    "/eventId",
+                    expected,
+                    _short(actual),
+                    f"{name} (seq {rec.seq}): eventId is not sha256 of the message's RFC 8785 canonical JSON "
+                    "(without eventId); consumers de-duplicate on it",
+                )
+            )
+    return out
+
+
+def judge_event_ids(outcome: InteractionOutcome) -> None:
+    records = list(outcome.messages)
+    if outcome.captured is not None and outcome.captured not in records:
+        records.append(outcome.captured)
+    failures = event_id_failures(records)
+    outcome.checks.append(CheckResult(EVENT_ID, not failures, failures))
 
 
 def _expectation(err: Any) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from harness.catalogue.asyncapi import AsyncApiDoc, load_asyncapi
 from harness.catalogue.envelope import NotCanonicalisable, seal
+from harness.catalogue.flows import FlowDef, load_flows
 from harness.catalogue.pacts import (
     ASYNC,
     MESSAGE_KINDS,
@@ -35,7 +36,7 @@ from harness.catalogue.pacts import (
     state_text,
 )
 from harness.catalogue.pactverifier import pointer_get
-from harness.catalogue.states import PLACEHOLDER, load_states
+from harness.catalogue.states import PLACEHOLDER, Correlation, StateDef, load_states
 from harness.errors import HarnessError
 from harness.project import Project
 from harness.schemas.registry import SchemaRegistry
@@ -100,6 +101,20 @@ class PlannedInteraction:
         """Pact file, description, provider states with params, response: what this interaction is."""
         return self.pact_path, self.description, state_text(self.states), self.response
 
+    def build_stimuli(self, tokens: Any, examples: dict[str, Any], channels: dict[str, str]) -> list[Any]:
+        """The messages that put the supplier in this interaction's provider states, in order.
+
+        The seam for interactions whose stimulus is not a provider state (a synchronous pact's request):
+        they carry their own stimuli here, and the engine publishes whatever this returns."""
+        from harness.simulate.stimuli import build_stimuli
+
+        out: list[Any] = []
+        for (_, params), state in zip(self.states, self.state_defs, strict=True):
+            out.extend(build_stimuli(state, params, tokens, examples, channels))
+        if self.request is not None:  # a synchronous message: its request is published last
+            out.append(self.request.stimulus(tokens))
+        return out
+
 
 @dataclass
 class Unsupported:
@@ -114,6 +129,24 @@ class Unsupported:
     @property
     def note(self) -> str:
         return f"{self.consumer} / {self.description}: {self.reason}"
+
+
+@dataclass
+class PlannedFlow:
+    """A flow of contracts/flows for this provider, with the provider state that drives it."""
+
+    flow: FlowDef
+    state: StateDef
+    deadline: float
+
+    @property
+    def key(self) -> str:
+        return f"flow / {self.flow.name}"
+
+    @property
+    def advances(self) -> bool:
+        """Does the flow move simulated time (then it runs alone, so other runs' times stay put)?"""
+        return any(s.advance for s in self.state.stimuli)
 
 
 @dataclass
@@ -134,6 +167,10 @@ class Plan:
     def notes(self) -> list[str]:
         """One line per interaction the run leaves out and why, then each structural problem of its pacts."""
         return [u.note for u in self.unsupported] + self.problems
+
+    correlation: Correlation = field(default_factory=Correlation)  # contracts/states correlation rules
+    flows: list[PlannedFlow] = field(default_factory=list)
+    consumes: list[str] = field(default_factory=list)  # channel addresses the provider receives (asyncapi)
 
 
 def make_plan(project: Project, provider: str) -> Plan:
@@ -189,6 +226,23 @@ def make_plan(project: Project, provider: str) -> Plan:
         )
     _unique_keys(interactions)
     publishes = [asyncapi.message(m).event_type for m in asyncapi.messages_sent_by(provider)]
+    flows = []
+    for flow in load_flows(project.flows_dir):
+        if flow.provider != provider:
+            continue
+        if not flow.usable:
+            raise HarnessError(f"{flow.path}: the flow is not usable; run `em-harness lint` to see why")
+        state = None if states is None or flow.given is None else states.states.get(flow.given)
+        if state is None:
+            raise HarnessError(
+                f"{flow.path}: provider state {flow.given!r} is not defined in contracts/states/{provider}.yaml"
+            )
+        flows.append(PlannedFlow(flow, state, float(flow.deadline or state.deadline or DEFAULT_DEADLINE)))
+    consumes = []
+    for key in asyncapi.messages_received_by(provider, include_harness=True):
+        for channel in asyncapi.channels_of(key):
+            if channel.address not in consumes:
+                consumes.append(channel.address)
     return Plan(
         provider=provider,
         interactions=interactions,
@@ -200,6 +254,9 @@ def make_plan(project: Project, provider: str) -> Plan:
         publishes=[p for p in publishes if p],
         unsupported=unsupported,
         problems=[f"{p.path.name}: {q.pointer or '/'}: {q.problem}" for p in pacts for q in p.problems],
+        correlation=states.correlation if states is not None else Correlation(),
+        flows=flows,
+        consumes=consumes,
     )
 
 

@@ -2,12 +2,12 @@
 
 Every module exposes `app` (a FastStream app), `PROVIDER` (the system it pretends to be), `CAUGHT_BY`
 (the command that must catch it), `CAUGHT_IN` (the provider state whose interactions expose it),
-`MESSAGE` (the message type the bug is in), and `EXPECTED_INTERACTION` / `EXPECTED_FIELD` (a pact
-interaction that fails, "<consumer> / <description>", and what its FAIL line names); its docstring names
-the bug. They are built by reusing the
-reference supplier with one publisher hook or one service method changed, never by copying it, so the
-reference and the faulty variant differ by exactly the bug. `em-harness verify --provider <PROVIDER>
---supplier-app providers.faulty.<module>:app` must fail for each of them.
+`MESSAGE` (the message type the bug is in), `CHECK` (the one check it fails), and `EXPECTED_INTERACTION` /
+`EXPECTED_FIELD` (what fails, "<consumer> / <description>" for a pact interaction, "flow / <name>" or
+"fault-<fault> / <flow>" for a flow, and what its FAIL line names); its docstring names the bug.
+They are built by reusing the reference supplier with one publisher hook or one service method changed,
+never by copying it, so the reference and the faulty variant differ by exactly the bug. `em-harness <CAUGHT_BY>
+--provider <PROVIDER> --supplier-app providers.faulty.<module>:app` must fail for each of them.
 """
 
 from __future__ import annotations
@@ -24,4 +24,14 @@ MODULES = (
     "never_sends_monitoring_ended",
     "accepts_duplicate_orders",
     "excuse_without_reason",
+    "wrong_correlation",
+    "second_case",
+    "unannounced_case_id",
+    "wrong_event_id",
+    "utc_for_london",
+    "end_before_start",
+    "excused_but_open",
+    "name_in_description",
+    "not_idempotent",
+    "dies_on_poison",
 )

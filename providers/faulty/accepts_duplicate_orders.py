@@ -16,7 +16,8 @@ PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "a duplicate order has been submitted"
 MESSAGE = "case-status-returned"
-# The pact interaction whose FAIL line names the bug, and what that line names.
+FAILS = {"pact", "correlation"}  # every check it fails, on every bus (nothing else fails)
+# A pact interaction whose FAIL line names the bug, and what that line names.
 EXPECTED_INTERACTION = "cemo / a case status of rejected with a duplicate submission reason"
 EXPECTED_FIELD = "status"
 

@@ -15,7 +15,8 @@ PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "a curfew violation has been excused"
 MESSAGE = "violation-updated"
-# The pact interaction whose FAIL line names the bug, and what that line names.
+FAILS = {"pact", "schema"}  # every check it fails, on every bus (nothing else fails)
+# A pact interaction whose FAIL line names the bug, and what that line names.
 EXPECTED_INTERACTION = "probation-alerts / a curfew violation updated as closed with a reasonable excuse"
 EXPECTED_FIELD = "outcome_reason"
 

@@ -14,7 +14,8 @@ PROVIDER = "monitoring-data-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "a device has reported its battery level"
 MESSAGE = "device-event-reported"
-# The pact interaction whose FAIL line names the bug, and what that line names.
+FAILS = {"pact", "schema"}  # every check it fails, on every bus (nothing else fails)
+# A pact interaction whose FAIL line names the bug, and what that line names.
 EXPECTED_INTERACTION = "em-compliance / a battery level below the 20 percent threshold"
 EXPECTED_FIELD = "eventStatusFlags"
 

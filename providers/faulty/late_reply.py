@@ -14,7 +14,8 @@ PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "an order has been submitted"
 MESSAGE = "case-created"
-# The pact interaction whose FAIL line names the bug, and what that line names.
+FAILS = {"pact", "flow", "deadline"}  # every check it fails, on every bus (nothing else fails)
+# A pact interaction whose FAIL line names the bug, and what that line names.
 EXPECTED_INTERACTION = "cemo / a case created for a new order"
 EXPECTED_FIELD = "deadline"
 DELAY_SECONDS = 6.0

@@ -16,7 +16,8 @@ PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "a device has been fitted"
 MESSAGE = "visit-completed"
-# The pact interaction whose FAIL line names the bug, and what that line names.
+FAILS = {"data-minimisation"}  # every check it fails, on every bus (nothing else fails)
+# A pact interaction whose FAIL line names the bug, and what that line names.
 EXPECTED_INTERACTION = "cemo / a completed install visit"
 EXPECTED_FIELD = "date_of_birth"
 

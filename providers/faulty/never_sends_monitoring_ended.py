@@ -14,7 +14,8 @@ PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "monitoring has ended"
 MESSAGE = "monitoring-ended"
-# The pact interaction whose FAIL line names the bug, and what that line names.
+FAILS = {"flow", "deadline"}  # every check it fails, on every bus (nothing else fails)
+# A pact interaction whose FAIL line names the bug, and what that line names.
 EXPECTED_INTERACTION = "cemo / monitoring ended for the order"
 EXPECTED_FIELD = "monitoring-ended"
 

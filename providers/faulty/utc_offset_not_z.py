@@ -16,7 +16,8 @@ PROVIDER = "monitoring-data-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "a device has been activated"
 MESSAGE = "device-activated"
-# The pact interaction whose FAIL line names the bug, and what that line names.
+FAILS = {"pact", "schema"}  # every check it fails, on every bus (nothing else fails)
+# A pact interaction whose FAIL line names the bug, and what that line names.
 EXPECTED_INTERACTION = "em-compliance / a GPS monitoring device activated"
 EXPECTED_FIELD = "device_activation_date"
 

@@ -14,7 +14,8 @@ PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "a device wearer has breached curfew"
 MESSAGE = "violation-raised"
-# The pact interaction whose FAIL line names the bug, and what that line names.
+FAILS = {"pact", "flow", "schema"}  # every check it fails, on every bus (nothing else fails)
+# A pact interaction whose FAIL line names the bug, and what that line names.
 EXPECTED_INTERACTION = "em-data-insights / a curfew violation, ongoing"
 EXPECTED_FIELD = "category"
 

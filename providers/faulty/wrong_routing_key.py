@@ -15,7 +15,8 @@ PROVIDER = "field-monitoring-service"
 CAUGHT_BY = "verify"
 CAUGHT_IN = "a device has been fitted"
 MESSAGE = "equipment-installed"
-# The pact interaction whose FAIL line names the bug, and what that line names.
+FAILS = {"pact", "channel"}  # every check it fails, on every bus (nothing else fails)
+# A pact interaction whose FAIL line names the bug, and what that line names.
 EXPECTED_INTERACTION = "cemo / a GPS monitoring device installed"
 EXPECTED_FIELD = "electronic-monitoring.equipment-fitted"
 WRONG_ADDRESS = "electronic-monitoring.equipment-fitted"

@@ -20,6 +20,11 @@ What it does (contracts/states/field-monitoring-service.yaml sets these situatio
 
 Correlation: everything about an order carries its orderId where the schema has one, the caseId, and
 the personReference (CRN/NOMS) copied from the order; device ids from the stimuli are echoed.
+Idempotency: every message is handled once per eventId (EM's de-duplication id): a redelivery of a message
+already handled is ignored, however late it comes, so at-least-once delivery never opens a second case,
+books a second visit or raises a violation twice.
+Time: `clock` is the harness's virtual clock when it sends one (em-harness.sim-clock, providers.clock),
+the wall clock otherwise.
 Messages about an order not seen yet (a stimulus that overtook the order on a real broker) are held
 and replayed when the order or the device arrives.
 """
@@ -31,9 +36,10 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from providers.clock import SupplierClock
 from providers.field_monitoring import curfew
 from providers.field_monitoring.orders_inbox import Decision, HeldOrder, InvalidOrder, OrdersInbox, UnknownOrder
 from providers.messages import (
@@ -56,6 +62,7 @@ SERIAL_PREFIX = {
     "non-fitted biometric device": "TST-NFD",
 }
 MAX_PARKED = 50
+MAX_SEEN = 100_000
 
 log = logging.getLogger("providers.field_monitoring")
 
@@ -128,8 +135,11 @@ class FieldMonitoringService:
     """The FMS's cases, devices and violations, in memory."""
 
     def __init__(self, clock: Clock | None = None, new_id: Callable[[], str] = new_sys_id) -> None:
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.sim_clock = SupplierClock(SOURCE)
+        self.clock: Clock = clock or self.sim_clock
         self.new_id = new_id
+        self.seen: dict[str, None] = {}
+        """eventIds of the messages handled (oldest first), to ignore redeliveries."""
         self.inbox = OrdersInbox()
         self.cases: dict[str, Case] = {}
         """By MoJ order id (lower case, as the inbox keys orders)."""
@@ -138,11 +148,28 @@ class FieldMonitoringService:
         self.parked: dict[str, list[tuple[Handler, dict[str, Any]]]] = {}
         self._stock = itertools.count(700001)
 
+    # -- time and redeliveries ---------------------------------------------------------------------
+    def on_clock(self, message: dict[str, Any]) -> list[Outgoing]:
+        """em-harness.sim-clock: the harness's virtual clock (acknowledged on em-harness.sim-clock-ack)."""
+        return self.sim_clock.on_tick(message)
+
+    def redelivered(self, message: dict[str, Any]) -> bool:
+        """True when a message with this eventId was handled before (then it is ignored); notes it otherwise."""
+        event_id = message.get("eventId")
+        if not isinstance(event_id, str) or not event_id:
+            return False
+        if event_id in self.seen:
+            return True
+        self.seen[event_id] = None
+        if len(self.seen) > MAX_SEEN:
+            del self.seen[next(iter(self.seen))]
+        return False
+
     # -- orders --------------------------------------------------------------------------------
     def on_order_submitted(self, message: dict[str, Any]) -> list[Outgoing]:
-        existing = self.already_held(str(_payload(message).get("order_id")))
-        if existing is not None and message.get("eventId") and message.get("eventId") == existing.submitted_event_id:
+        if self.redelivered(message):
             return []  # the same message delivered again: at-least-once delivery, not a new order
+        existing = self.already_held(str(_payload(message).get("order_id")))
         try:
             decision = self.decide(message)
         except InvalidOrder as exc:
@@ -193,6 +220,8 @@ class FieldMonitoringService:
         return self.inbox.accept(message)
 
     def on_order_varied(self, message: dict[str, Any]) -> list[Outgoing]:
+        if self.redelivered(message):
+            return []
         variation = _payload(message)
         case = self.already_held(str(variation.get("order_id")))
         if case is None:
@@ -209,6 +238,8 @@ class FieldMonitoringService:
         return [self._status(case, status)]
 
     def on_order_ended(self, message: dict[str, Any]) -> list[Outgoing]:
+        if self.redelivered(message):
+            return []
         ending = _payload(message)
         case = self.already_held(str(ending.get("order_id")))
         if case is None:
@@ -229,6 +260,8 @@ class FieldMonitoringService:
 
     # -- field visits ----------------------------------------------------------------------------
     def on_field_visit(self, message: dict[str, Any]) -> list[Outgoing]:
+        if self.redelivered(message):
+            return []
         visit = _payload(message)
         case = self.already_held(str(visit.get("order_id")))
         if case is None:
@@ -318,6 +351,8 @@ class FieldMonitoringService:
 
     # -- telemetry ---------------------------------------------------------------------------------
     def on_device_telemetry(self, message: dict[str, Any]) -> list[Outgoing]:
+        if self.redelivered(message):
+            return []
         telemetry = _payload(message)
         kind = telemetry.get("kind")
         if kind not in ("home-unit-absence", "tamper"):
@@ -396,6 +431,8 @@ class FieldMonitoringService:
 
     # -- contact with the wearer -----------------------------------------------------------------
     def on_wearer_contact(self, message: dict[str, Any]) -> list[Outgoing]:
+        if self.redelivered(message):
+            return []
         contact = _payload(message)
         case = self.already_held(str(contact.get("order_id")))
         if case is None:
@@ -510,5 +547,6 @@ class FieldMonitoringService:
     def _replay(self, key: str) -> list[Outgoing]:
         outs: list[Outgoing] = []
         for handler, message in self.parked.pop(key.lower(), []):
+            self.seen.pop(str(message.get("eventId")), None)  # parked, not handled: let it through once
             outs.extend(handler(message))
         return outs

@@ -23,6 +23,7 @@ def routes(service: FieldMonitoringService) -> Mapping[str, Handler]:
         "em-harness.sim-field-visit": service.on_field_visit,
         "em-harness.sim-device-telemetry": service.on_device_telemetry,
         "em-harness.sim-wearer-contact": service.on_wearer_contact,
+        "em-harness.sim-clock": service.on_clock,
     }
 
 

@@ -8,7 +8,8 @@
  *   EM_BUS_URL         nats://[user:password@]host:port (default nats://127.0.0.1:4222)
  *   EM_CHANNEL_PREFIX  prepended to every subject, so parallel runs never meet (may be empty)
  *
- * It subscribes to <prefix>electronic-monitoring.order-submitted, then announces itself on
+ * It subscribes to <prefix>electronic-monitoring.order-submitted and to the harness's virtual clock
+ * <prefix>em-harness.sim-clock (each tick is acknowledged on <prefix>em-harness.sim-clock-ack), then announces itself on
  * <prefix>em-harness.ready; for each order it publishes case-created and case-status-returned on
  * <prefix><eventType> with the headers eventType and content-type. SIGTERM or SIGINT drains the connection
  * (what was received is answered, what was published is flushed) and exits 0.
@@ -16,7 +17,7 @@
  */
 
 const { connect, headers } = require("nats");
-const { FieldMonitoringService, ORDER_SUBMITTED, SOURCE } = require("./lib/service");
+const { CLOCK, FieldMonitoringService, ORDER_SUBMITTED, SOURCE } = require("./lib/service");
 
 const READY = "em-harness.ready";
 const DEFAULT_URL = "nats://127.0.0.1:4222";
@@ -72,7 +73,9 @@ async function main() {
   const service = new FieldMonitoringService();
   const subject = prefix + ORDER_SUBMITTED;
   const subscription = nc.subscribe(subject);
-  await nc.flush(); // the server has the subscription before anyone is told we are ready
+  const clockSubject = prefix + CLOCK;
+  const clock = nc.subscribe(clockSubject);
+  await nc.flush(); // the server has the subscriptions before anyone is told we are ready
 
   let stopping = false;
   const stop = async (signal) => {
@@ -95,7 +98,22 @@ async function main() {
     nc.publish(prefix + eventType, Buffer.from(JSON.stringify(body), "utf8"), { headers: h });
   };
 
-  publish(READY, { provider: SOURCE, pid: process.pid, subscribed: [subject] });
+  const ticks = (async () => {
+    for await (const m of clock) {
+      let tick;
+      try {
+        tick = JSON.parse(Buffer.from(m.data).toString("utf8"));
+      } catch {
+        log(`<- ${m.subject}: not JSON, ignored`);
+        continue;
+      }
+      const result = service.onClock(tick);
+      log(`<- ${m.subject}: ${result.note}`);
+      for (const out of result.outgoing) publish(out.eventType, out.body);
+    }
+  })();
+
+  publish(READY, { provider: SOURCE, pid: process.pid, subscribed: [subject, clockSubject] });
   log(`ready on ${shown(url)}: subscribed to ${subject}`);
 
   const done = (async () => {
@@ -126,6 +144,7 @@ async function main() {
 
   const closed = await nc.closed();
   await done;
+  await ticks;
   if (closed && !stopping) {
     process.stderr.write(`fms-node: connection to ${shown(url)} lost (${closed.code || closed.message})\n`);
     process.exit(1);

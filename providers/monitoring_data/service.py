@@ -6,6 +6,9 @@ The MDSS keeps time in UTC, so every timestamp it publishes is UTC RFC 3339. Ids
 telemetry names, echoed unchanged so the MoJ side (and the harness) can correlate them. personReference is
 copied from the telemetry, or from the device's activation, when the MDSS knows it; position batches
 carry none (consumers join on person_id).
+
+Idempotency: every message is handled once per eventId; a redelivery is ignored. Time: `clock` is the
+harness's virtual clock when it sends one (em-harness.sim-clock, providers.clock), the wall clock otherwise.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from providers.clock import SupplierClock
 from providers.messages import Outgoing, event, parse_utc, person_reference_of, utc_text
 
 SOURCE = "monitoring-data-service"
@@ -28,6 +32,7 @@ TAMPER = "EV_STRAP_TAMPER"
 # Criticality belongs to the event type, not to one reading.
 CRITICALITY = {BATTERY: "Low", TAMPER: "High"}
 POSITION_FIELDS = ("precision", "speed", "direction", "satellite", "hdop")
+MAX_SEEN = 100_000
 
 log = logging.getLogger("providers.monitoring_data")
 
@@ -83,13 +88,33 @@ class MonitoringDataService:
     """Activations by device, and the counters for the ids the MDSS assigns."""
 
     def __init__(self, clock: Clock | None = None) -> None:
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.sim_clock = SupplierClock(SOURCE)
+        self.clock: Clock = clock or self.sim_clock
+        self.seen: dict[str, None] = {}
         self.activations: dict[int, Activation] = {}
         self._activation_ids = itertools.count(7001)
         self._position_ids = itertools.count(900001)
         self._event_ids = itertools.count(880001)
 
+    def on_clock(self, message: dict[str, Any]) -> list[Outgoing]:
+        """em-harness.sim-clock: the harness's virtual clock (acknowledged on em-harness.sim-clock-ack)."""
+        return self.sim_clock.on_tick(message)
+
+    def redelivered(self, message: dict[str, Any]) -> bool:
+        """True when a message with this eventId was handled before (then it is ignored); notes it otherwise."""
+        event_id = message.get("eventId")
+        if not isinstance(event_id, str) or not event_id:
+            return False
+        if event_id in self.seen:
+            return True
+        self.seen[event_id] = None
+        if len(self.seen) > MAX_SEEN:
+            del self.seen[next(iter(self.seen))]
+        return False
+
     def on_device_telemetry(self, message: dict[str, Any]) -> list[Outgoing]:
+        if self.redelivered(message):
+            return []
         telemetry = _payload(message)
         kind = telemetry.get("kind")
         device_id = _int(telemetry.get("device_id"))
@@ -243,6 +268,8 @@ class MonitoringDataService:
         )
 
     def on_file_drop(self, message: dict[str, Any]) -> list[Outgoing]:
+        if self.redelivered(message):
+            return []
         drop = _payload(message)
         records = drop.get("records")
         name, feed = drop.get("file_name"), drop.get("feed")

@@ -19,6 +19,7 @@ def routes(service: MonitoringDataService) -> Mapping[str, Handler]:
     return {
         "em-harness.sim-device-telemetry": service.on_device_telemetry,
         "em-harness.sim-file-drop": service.on_file_drop,
+        "em-harness.sim-clock": service.on_clock,
     }
 
 

@@ -272,7 +272,7 @@ async def test_ready_then_case_created_and_approved(node: str, tmp_path: Path) -
         assert fms.ready.body == {
             "provider": "field-monitoring-service",
             "pid": fms.proc.pid,
-            "subscribed": [fms.prefix + "electronic-monitoring.order-submitted"],
+            "subscribed": [fms.prefix + "electronic-monitoring.order-submitted", fms.prefix + "em-harness.sim-clock"],
         }
         sent = order()
         await fms.send(sent)

@@ -41,14 +41,16 @@ def test_activation_echoes_the_ids_and_the_person_reference() -> None:
 
 def test_deactivation_needs_an_active_device() -> None:
     mdss = service()
-    assert mdss.on_device_telemetry(telemetry(5)) == []  # never activated
+    # each delivery is another message (its own eventId): the same one again would be a redelivery, ignored
+    assert mdss.on_device_telemetry({**telemetry(5), "eventId": "sha256:" + "1" * 64}) == []  # never activated
     mdss.on_device_telemetry(telemetry(0))
     (out,) = mdss.on_device_telemetry(telemetry(5))  # this example carries no personReference
     assert validate(out.body) == []
     info = out.body["additionalInformation"]
     assert (info["device_activation_id"], info["device_deactivation_date"]) == (7001, "2026-10-02T09:21:00Z")
     assert out.body["personReference"]["identifiers"][0]["value"] == "X123456"  # from the activation
-    assert mdss.on_device_telemetry(telemetry(5)) == []  # already deactivated
+    assert mdss.on_device_telemetry({**telemetry(5), "eventId": "sha256:" + "2" * 64}) == []  # already deactivated
+    assert mdss.on_device_telemetry(telemetry(5)) == []  # a redelivery
 
 
 def test_explicit_fixes_become_one_batch() -> None:

@@ -29,6 +29,9 @@ VOCABULARY = {
         "monitoring has ended",
         "a device wearer has breached curfew",
         "a curfew violation has been excused",
+        "an order has been varied",
+        "equipment is removed days after the order ended",
+        "a device wearer was away outside curfew hours",
         "a device has been tampered with",
     },
     MDSS: {

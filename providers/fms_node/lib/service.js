@@ -9,11 +9,14 @@
  *   rejected with a reason in section "other";
  * - a second order-submitted with an order_id already held (a resubmission: a different eventId) is
  *   rejected as "duplicate_submission" against the case that holds it, and opens none;
- * - the very same message delivered again (same eventId, EM's de-duplication id) is ignored;
+ * - any message delivered again (same eventId, EM's de-duplication id: a redelivery, however late) is
+ *   ignored, the resubmission of an order included;
  * - a message it cannot read (no order id, wrong request type, a missing part) is reported and dropped.
  * Every message is an EM envelope: eventType, version 1, occurredAt / publishedAt in UTC to the second with
  * a trailing Z, source, description, the order's personReference copied, the payload in
  * additionalInformation, and eventId sealed from the content.
+ * Time: the harness's virtual clock when it sends one (em-harness.sim-clock: `now` is the current time
+ * until the next tick, acknowledged on em-harness.sim-clock-ack), the wall clock otherwise.
  */
 
 const { randomBytes } = require("node:crypto");
@@ -25,6 +28,10 @@ const ORDER_SUBMITTED = `${EVENT_PREFIX}order-submitted`;
 const UUID = /^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/;
 const DATA_DICTIONARY_VERSIONS = ["DDV4", "DDV5", "DDV6", "DDV7"];
 const NON_FITTED = "Location Monitoring (using Non-Fitted Device)";
+const MAX_SEEN = 100000;
+const CLOCK = "em-harness.sim-clock";
+const CLOCK_ACK = "em-harness.sim-clock-ack";
+const UTC_SECOND = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 class InvalidOrder extends Error {}
 
@@ -119,11 +126,15 @@ class FieldMonitoringService {
   /**
    * @param {{clock?: () => Date, newId?: () => string}} options a clock and an id source, for tests
    */
-  constructor({ clock = () => new Date(), newId = newSysId } = {}) {
-    this.clock = clock;
+  constructor({ clock = null, newId = newSysId } = {}) {
+    /** The virtual time set by the harness's last tick (null: the wall clock). */
+    this.virtualNow = null;
+    this.clock = clock || (() => (this.virtualNow ? new Date(this.virtualNow.getTime()) : new Date()));
     this.newId = newId;
     /** Cases by MoJ order id, lower case. */
     this.cases = new Map();
+    /** eventIds of the messages handled, oldest first (a redelivery of any of them is ignored). */
+    this.seen = new Set();
   }
 
   /**
@@ -138,11 +149,15 @@ class FieldMonitoringService {
       if (error instanceof InvalidOrder) return { outgoing: [], note: `not usable: ${error.message}` };
       throw error;
     }
-    const existing = this.cases.get(order.key);
-    if (existing) {
-      if (message.eventId && message.eventId === existing.submittedEventId) {
+    if (typeof message.eventId === "string" && message.eventId) {
+      if (this.seen.has(message.eventId)) {
         return { outgoing: [], note: `order ${order.orderId}: redelivery of ${message.eventId}, ignored` };
       }
+      this.seen.add(message.eventId);
+      if (this.seen.size > MAX_SEEN) this.seen.delete(this.seen.values().next().value);
+    }
+    const existing = this.cases.get(order.key);
+    if (existing) {
       const details = `Order ${order.orderId} was already submitted (case ${existing.caseId}).`;
       const reasons = [{ section: "duplicate_submission", details }];
       return {
@@ -189,6 +204,22 @@ class FieldMonitoringService {
     };
   }
 
+  /**
+   * em-harness.sim-clock: take the tick's `now` as the current time and acknowledge it. Returns
+   * { outgoing, note } like onOrderSubmitted; nothing when the tick is unreadable.
+   */
+  onClock(message) {
+    const now = isObject(message) ? message.now : undefined;
+    if (typeof now !== "string" || !UTC_SECOND.test(now) || Number.isNaN(Date.parse(now))) {
+      return { outgoing: [], note: "clock tick without a usable now, ignored" };
+    }
+    this.virtualNow = new Date(Date.parse(now));
+    return {
+      outgoing: [{ eventType: CLOCK_ACK, body: { eventType: CLOCK_ACK, provider: SOURCE, now } }],
+      note: `virtual clock at ${now}`,
+    };
+  }
+
   /** case-status-returned; `keep` reports on the case without changing its own status (duplicates). */
   status(kase, status, reasons, { keep = false } = {}) {
     if (!keep) kase.status = status;
@@ -208,6 +239,8 @@ class FieldMonitoringService {
 }
 
 module.exports = {
+  CLOCK,
+  CLOCK_ACK,
   EVENT_PREFIX,
   FieldMonitoringService,
   InvalidOrder,

@@ -95,3 +95,21 @@ test("an unreadable order is dropped with a note", () => {
   assert.deepEqual(service().onOrderSubmitted({ eventType: "something-else" }).outgoing, []);
   assert.deepEqual(service().onOrderSubmitted([1, 2]).outgoing, []);
 });
+
+test("the virtual clock: a tick sets the time of every message after it, and is acknowledged", () => {
+  const fms = new FieldMonitoringService();
+  const tick = fms.onClock({ eventType: "em-harness.sim-clock", eventId: "sha256:x", now: "2026-06-20T17:00:00Z" });
+  assert.deepEqual(tick.outgoing, [
+    {
+      eventType: "em-harness.sim-clock-ack",
+      body: { eventType: "em-harness.sim-clock-ack", provider: "field-monitoring-service", now: "2026-06-20T17:00:00Z" },
+    },
+  ]);
+  const { outgoing } = fms.onOrderSubmitted(order());
+  for (const out of outgoing) {
+    assert.equal(out.body.occurredAt, "2026-06-20T17:00:00Z");
+    assert.equal(out.body.publishedAt, "2026-06-20T17:00:00Z");
+  }
+  assert.equal(outgoing[0].body.additionalInformation.createdAt, "2026-06-20T17:00:00Z");
+  assert.deepEqual(fms.onClock({ now: "yesterday" }).outgoing, []);
+});
