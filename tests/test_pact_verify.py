@@ -147,7 +147,7 @@ def test_sync_request_that_is_no_catalogue_message_fails_alone(tmp_path):
     assert run.code == 1
     assert run.failing() == {
         "cemo / an order submitted gets a case created": [
-            "deadline", "channel", "schema", "data-minimisation", PACT,
+            "deadline", "channel", "schema", "data-minimisation", "correlation", "event-id", PACT,
         ]
     }  # fmt: skip
     o = run.outcome("cemo / an order submitted gets a case created")

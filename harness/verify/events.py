@@ -17,7 +17,9 @@ CORRELATION = "correlation"  # the answer carries this interaction's ids (contra
 EVENT_ID = "event-id"  # eventId is sha256 of the RFC 8785 canonical form, on every message the supplier sent
 FLOW = "flow"  # a flow's counts, order and value rules (contracts/flows)
 FAULT_CHECKS = ("fault-duplicate", "fault-reorder", "fault-delay", "fault-redeliver", "fault-poison")
-CHECKS = (DEADLINE, CHANNEL, SCHEMA, MINIMISATION, CORRELATION, EVENT_ID, PACT, FLOW, *FAULT_CHECKS)
+INTERACTION_CHECKS = (DEADLINE, CHANNEL, SCHEMA, MINIMISATION, CORRELATION, EVENT_ID, PACT)
+"""The checks of one pact interaction, in report order."""
+CHECKS = (*INTERACTION_CHECKS, FLOW, *FAULT_CHECKS)
 """Every check name, in report order. A pact interaction has deadline .. pact; a flow has flow, correlation,
 event-id and data-minimisation; a fault run of a flow has its fault-<name> check."""
 

@@ -14,7 +14,7 @@ from harness.schemas.registry import REDACTED
 from harness.verify.correlate import Correlator
 from harness.verify.events import (
     CHANNEL,
-    CHECKS,
+    INTERACTION_CHECKS,
     CORRELATION,
     DEADLINE,
     EVENT_ID,
@@ -302,7 +302,7 @@ def judge_pacts(plan: Plan, outcomes: list[InteractionOutcome]) -> str:
 def judge_not_run(outcome: InteractionOutcome) -> None:
     """An interaction planned but not run (outcome.problem says why): a pact failure naming it, checks skipped."""
     reason = f"not run: {outcome.problem}"
-    for check in CHECKS:
+    for check in INTERACTION_CHECKS:
         if check != PACT:
             outcome.checks.append(CheckResult(check, False, skipped=reason))
     outcome.checks.append(
