@@ -14,10 +14,10 @@ from harness.schemas.registry import REDACTED
 from harness.verify.correlate import Correlator
 from harness.verify.events import (
     CHANNEL,
-    INTERACTION_CHECKS,
     CORRELATION,
     DEADLINE,
     EVENT_ID,
+    INTERACTION_CHECKS,
     MINIMISATION,
     PACT,
     SCHEMA,
