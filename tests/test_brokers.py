@@ -165,10 +165,10 @@ def test_same_verdicts_on_memory_and_every_real_broker(provider, app, kind, tmp_
         if hasattr(module, "CHECK"):
             assert failing == {module.CHECK}, failing
     real_code, real = runs[kind]
-    assert real_code == code, f"{kind}: exit {real_code}, memory {code}"
-    assert real == memory, f"{kind} differs from memory: " + json.dumps(
+    assert real == memory, f"{kind} differs from memory (memory, {kind}): " + json.dumps(
         {k: (memory.get(k), real.get(k)) for k in set(memory) | set(real) if memory.get(k) != real.get(k)}
     )
+    assert real_code == code, f"{kind}: exit {real_code}, memory {code}"
 
 
 SYNC = "cemo / an order submitted gets a case created"
