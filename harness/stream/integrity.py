@@ -10,20 +10,24 @@ Memory stays bounded: `facts()` turns one message into small tuples (its eventId
 provides, the values it refers to); they go into a temporary SQLite file, and the dangling references
 and duplicates are found by joins at the end. `facts()` is a pure function, so the parallel path of
 validate-stream can run it in its worker processes and only ship the tuples.
+
+Findings name the line, the referring record's key and the value not found; a key or value the
+schema marks personal (`SchemaRegistry.personal`) is shown as REDACTED.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.schemas.registry import SchemaRegistry
+from harness.schemas.registry import REDACTED, SchemaRegistry
 from harness.stream.records import MISSING, RecordKind, at, kinds
 
-Facts = tuple[list[tuple[str, str, str]], list[tuple[str, str, str, str]], str | None]
-"""(provided (type, field, value), wanted (type, field, value, reference text), eventId)."""
+Facts = tuple[list[tuple[str, str, str]], list[tuple[str, str, str, str, str]], str | None]
+"""(provided (type, field, value), wanted (type, field, value, reference text, shown key), eventId)."""
 
 
 @dataclass
@@ -31,10 +35,18 @@ class Dangling:
     line: int
     event_type: str
     reference: str
-    value: str
+    value: str  # REDACTED when the schema marks the referring field personal
+    key: str = ""  # the referring record's key, "key_field=value" (its value REDACTED when personal)
 
     def to_json(self) -> dict[str, Any]:
-        return {"line": self.line, "eventType": self.event_type, "reference": self.reference, "value": self.value}
+        return {
+            "kind": "dangling reference",
+            "line": self.line,
+            "eventType": self.event_type,
+            "key": self.key,
+            "reference": self.reference,
+            "value": self.value,
+        }
 
 
 @dataclass
@@ -44,7 +56,7 @@ class Duplicate:
     line: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"eventId": self.event_id, "firstLine": self.first_line, "line": self.line}
+        return {"kind": "duplicate eventId", "eventId": self.event_id, "firstLine": self.first_line, "line": self.line}
 
 
 @dataclass
@@ -77,14 +89,27 @@ class FactExtractor:
                 fields = self.targets.setdefault(ref.target, [])
                 if ref.field not in fields:
                     fields.append(ref.field)
+        # Which record fields are personal, decided once per message type from its schema's examples
+        # (a field no example shows counts as personal: nothing unknown is printed in clear).
+        self.secret: dict[tuple[str, str], bool] = {}
+        for doc in registry.messages():
+            kind = self.kinds.get(doc.event_type)
+            if kind is None or not kind.references:
+                continue
+            fields = [ref.source for ref in kind.references] + (kind.keys or [])
+            for steps in fields:
+                self.secret.setdefault((kind.event_type, "/".join(steps)), False)
+                self.secret[(kind.event_type, "/".join(steps))] |= _personal(registry, doc, kind, steps)
 
     def facts(self, msg: dict[str, Any]) -> Facts:
+        """What the message provides and wants; a value wanted twice by one line is listed once."""
         event_type = msg.get("eventType")
         kind = self.kinds.get(event_type) if isinstance(event_type, str) else None
         provided: list[tuple[str, str, str]] = []
-        wanted: list[tuple[str, str, str, str]] = []
+        wanted: list[tuple[str, str, str, str, str]] = []
         if kind is not None:
             targets = self.targets.get(kind.event_type, ())
+            seen: set[tuple[str, str]] = set()
             for record, _ in kind.records(msg):
                 for steps in targets:
                     value = _text(at(record, steps))
@@ -92,10 +117,46 @@ class FactExtractor:
                         provided.append((kind.event_type, "/".join(steps), value))
                 for ref in kind.references:
                     value = _text(at(record, ref.source))
-                    if value is not None:
-                        wanted.append((ref.target, "/".join(ref.field), value, ref.text))
+                    if value is not None and (ref.text, value) not in seen:
+                        seen.add((ref.text, value))
+                        wanted.append((ref.target, "/".join(ref.field), value, ref.text, self._key(kind, record)))
         event_id = msg.get("eventId")
         return provided, wanted, event_id if isinstance(event_id, str) else None
+
+    def _key(self, kind: RecordKind, record: Any) -> str:
+        """The record's key as a finding shows it: `position_id=42`, personal parts redacted."""
+        if kind.keys is None:
+            return ""
+        shown = []
+        for steps in kind.keys:
+            name = "/".join(steps)
+            value = _text(at(record, steps))
+            secret = self.secret.get((kind.event_type, name), True)
+            shown.append(f"{name}={REDACTED if secret and value is not None else value}")
+        return ", ".join(shown)
+
+    def shown(self, event_type: str, reference: str, value: str) -> str:
+        """The value of a dangling reference as a finding may show it."""
+        kind = self.kinds.get(event_type)
+        ref = next((r for r in kind.references if r.text == reference), None) if kind else None
+        if ref is None or self.secret.get((event_type, "/".join(ref.source)), True):
+            return REDACTED
+        return value
+
+
+def _personal(registry: SchemaRegistry, doc: Any, kind: RecordKind, steps: list[str]) -> bool:
+    """Whether the schema marks this record field personal, judged on the schema's examples."""
+    marked, found = False, False
+    for example in doc.contents.get("examples") or []:
+        records = at(example, kind.where)
+        if records is MISSING or (kind.each and not (isinstance(records, list) and records)):
+            continue
+        if at(records[0] if kind.each else records, steps) is MISSING:
+            continue
+        found = True
+        where = "/" + "/".join([*kind.where, *(["0"] if kind.each else []), *steps])
+        marked |= any(where == p or where.startswith(p + "/") for p in registry.personal(doc, example))
+    return marked or not found
 
 
 class IntegrityChecker:
@@ -113,7 +174,7 @@ class IntegrityChecker:
             PRAGMA cache_size = -32768;
             CREATE TABLE provided (type TEXT, field TEXT, value TEXT, PRIMARY KEY (type, field, value))
                 WITHOUT ROWID;
-            CREATE TABLE wanted (type TEXT, field TEXT, value TEXT, ref TEXT, line INTEGER, source TEXT);
+            CREATE TABLE wanted (type TEXT, field TEXT, value TEXT, ref TEXT, key TEXT, line INTEGER, source TEXT);
             CREATE TABLE ids (event_id TEXT, line INTEGER);
             BEGIN;
             """
@@ -136,33 +197,42 @@ class IntegrityChecker:
 
     def _flush(self) -> None:
         self.db.executemany("INSERT OR IGNORE INTO provided VALUES (?, ?, ?)", self._provided)
-        self.db.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?, ?, ?)", self._wanted)
+        self.db.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?, ?, ?, ?)", self._wanted)
         self.db.executemany("INSERT INTO ids VALUES (?, ?)", self._ids)
         self._provided.clear()
         self._wanted.clear()
         self._ids.clear()
 
-    def finish(self) -> IntegrityResult:
+    def finish(self, on_finding: Callable[[Dangling | Duplicate], None] | None = None) -> IntegrityResult:
+        """Every dangling reference and duplicate eventId, in line order (`on_finding` sees each one)."""
         self._flush()
         self.db.execute("COMMIT")
         result = IntegrityResult()
         q = self.db.execute
-        for ref, value, line, source in q(
-            "SELECT w.ref, w.value, w.line, w.source FROM wanted w WHERE NOT EXISTS "
+        for ref, value, key, line, source in q(
+            "SELECT w.ref, w.value, w.key, w.line, w.source FROM wanted w WHERE NOT EXISTS "
             "(SELECT 1 FROM provided p WHERE p.type = w.type AND p.field = w.field AND p.value = w.value) "
             "ORDER BY w.line"
         ):
             result.dangling += 1
+            if on_finding is None and len(result.first_dangling) >= self.keep_first:
+                continue
+            found = Dangling(line, source, ref, self.extract.shown(source, ref, value), key)
             if len(result.first_dangling) < self.keep_first:
-                result.first_dangling.append(Dangling(line, source, ref, value))
+                result.first_dangling.append(found)
+            if on_finding is not None:
+                on_finding(found)
         q("CREATE INDEX ids_by_id ON ids (event_id, line)")
         for event_id, first, line in q(
             "SELECT d.event_id, (SELECT MIN(line) FROM ids f WHERE f.event_id = d.event_id), d.line FROM ids d "
             "WHERE EXISTS (SELECT 1 FROM ids e WHERE e.event_id = d.event_id AND e.line < d.line) ORDER BY d.line"
         ):
             result.duplicates += 1
+            dup = Duplicate(event_id, first, line)
             if len(result.first_duplicates) < self.keep_first:
-                result.first_duplicates.append(Duplicate(event_id, first, line))
+                result.first_duplicates.append(dup)
+            if on_finding is not None:
+                on_finding(dup)
         return result
 
     def close(self) -> None:

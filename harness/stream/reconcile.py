@@ -7,8 +7,10 @@ datastore ingested). Each line is a domain event; its records and their keys com
 - changed: the same key, different content (the changed fields are named, never their values);
 - missing: in OLD, not in NEW; extra: in NEW, not in OLD.
 When a key appears on several lines of one side (a status that changed twice), the last line is the
-record ("superseded" counts the others). Lines that cannot be read as a catalogue message, and records
-without their key, also keep the migration from reconciling: nothing is silently skipped.
+record ("superseded" counts the others). Lines that cannot be read as a catalogue message (not JSON,
+not UTF-8, longer than validate-stream's line bound), and records without their key, also keep the
+migration from reconciling: nothing is silently skipped. An OLD with no message at all is unusable
+input (exit 2); an empty NEW is a finding (every record missing).
 
 Streaming in bounded memory: each side's records go into a temporary SQLite file (key, line, digest,
 body), and the comparison is done by joins there, so two 1 GiB extracts need disk, not RAM.
@@ -29,6 +31,14 @@ import orjson
 from harness.errors import UnusableInput
 from harness.schemas.registry import SchemaRegistry
 from harness.stream.records import RecordKind, differences, digest, kinds
+from harness.stream.validate import (
+    LONG_LINE,
+    MAX_LINE_BYTES,
+    no_messages,
+    read_lines,
+    refuse_same_file,
+    report_console,
+)
 
 OLD, NEW = 0, 1
 SIDES = ("old", "new")
@@ -81,6 +91,7 @@ class TypeCounts:
 class Reconciliation:
     per_type: dict[str, TypeCounts] = field(default_factory=dict)
     lines: list[int] = field(default_factory=lambda: [0, 0])
+    messages: list[int] = field(default_factory=lambda: [0, 0])  # lines not blank, per side
     problems: Counter = field(default_factory=Counter)  # (side, what) -> count
     first_problems: list[Problem] = field(default_factory=list)
     first_differences: list[Difference] = field(default_factory=list)
@@ -135,9 +146,14 @@ class Reconciler:
         )
         self.db.execute("BEGIN")
         n = 0
+        self._seen = 0
         for n, raw in enumerate(lines, 1):
+            if raw is LONG_LINE:
+                self._problem(side, n, f"line too long: over {MAX_LINE_BYTES:,} bytes, skipped unread")
+                continue
             if not raw.strip():
                 continue
+            self._seen += 1
             try:
                 msg = orjson.loads(raw)
             except orjson.JSONDecodeError:
@@ -169,6 +185,7 @@ class Reconciler:
             self.db.executemany(insert, batch)
         self.db.execute("COMMIT")
         self.result.lines[side] = n
+        self.result.messages[side] = self._seen
 
     def compare(self) -> Reconciliation:
         """Match the two sides in the store."""
@@ -238,9 +255,8 @@ def run_reconcile(old: str, new: str, *, out: Path | None, show: int, root: Path
     sources = [_lines(old), _lines(new)]
     sink = None
     if out is not None:
-        for given in (old, new):
-            if given != "-" and Path(given).resolve() == out.resolve():
-                raise UnusableInput(f"--out {out}: that is an input file; write the differences elsewhere")
+        for source in sources:
+            refuse_same_file(source, out, "--out")
         try:
             sink = out.open("wb")
         except OSError as exc:
@@ -255,7 +271,9 @@ def run_reconcile(old: str, new: str, *, out: Path | None, show: int, root: Path
                 if err.is_terminal:
                     err.print(f"  reading {SIDES[side]}...", end="\r")
                 with source:
-                    rec.load(side, source)
+                    rec.load(side, read_lines(source))
+                if side == OLD and not rec.result.messages[OLD]:
+                    raise no_messages(old)
             result = rec.compare()
         except sqlite3.OperationalError as exc:
             raise UnusableInput(f"reconcile: the temporary store failed ({exc}); is the disk full?") from None
@@ -264,7 +282,7 @@ def run_reconcile(old: str, new: str, *, out: Path | None, show: int, root: Path
             if sink is not None:
                 sink.close()
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = report_console()
     table = Table(title=f"reconcile: {escape(old)} -> {escape(new)}", title_justify="left")
     for column in ("message", "key", "old", "new", "matched", "changed", "missing", "extra"):
         table.add_column(column, justify="left" if column in ("message", "key") else "right")
