@@ -255,7 +255,8 @@ def _worker_run(task: Task) -> tuple[int, StreamSummary, list[BadLine], Found]:
             found.append((n + offset, msg.get("eventType"), extract(msg)))
 
     summary = _WORKER.run(lines, on_bad=bad.append if keep_all else None, on_message=on_message)
-    for b in (*bad, *summary.first):
+    # A bad line kept for the summary is the same object as the one for --errors-out: shift it once.
+    for b in {id(b): b for b in (*bad, *summary.first)}.values():
         b.line += first_line - 1
     return first_line, summary, bad, found
 
@@ -320,12 +321,8 @@ def run_parallel(
 def _open_source(file: str) -> tuple[IO[bytes], int | None]:
     if file == "-":
         stdin = sys.stdin
-        if stdin is None or stdin.closed:
+        if stdin is None or stdin.closed:  # started with stdin closed (`<&-`): Python leaves it None
             raise UnusableInput("standard input is closed; give a .jsonl file, or pipe the lines in")
-        try:
-            os.fstat(stdin.fileno())
-        except (OSError, ValueError):
-            raise UnusableInput("standard input is closed; give a .jsonl file, or pipe the lines in") from None
         return stdin.buffer, None
     path = Path(file)
     try:
