@@ -10,7 +10,10 @@ from typing import Any
 import pytest
 
 from harness.schemas.registry import SchemaRegistry
+from harness.stream import reconcile
+from harness.stream.validate import read_lines
 from tests.helpers import em
+from tests.streaming import cli
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +152,52 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, extract: list[dict[str
     assert "that is an input file" in result.err
     assert old.read_bytes() == before
     assert em("reconcile", "-", "-").code == 2
+
+
+# -- streaming input, hardened (issue 12's promises hold for reconcile too) -----------------------------------
+def test_an_empty_old_side_is_unusable_input(tmp_path: Path, extract: list[dict[str, Any]]) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"\n\n")
+    result = cli("reconcile", str(empty), str(_write(tmp_path / "n.jsonl", extract)))
+    assert result.code == 2
+    assert result.err == (
+        f"em-harness: error: {empty}: no messages (empty, or only blank lines); give the extract or traffic to check\n"
+    )
+
+
+def test_an_empty_new_side_is_every_record_missing(tmp_path: Path, extract: list[dict[str, Any]]) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    result = cli("reconcile", str(_write(tmp_path / "o.jsonl", extract)), str(empty))
+    assert result.code == 1, result.text
+    last = result.out.strip().splitlines()[-1]
+    assert last.startswith("NOT RECONCILED: ") and " in new: 0 matched, 0 changed, " in last
+    assert " 0 in new: " in last and " missing, 0 extra" in last
+
+
+@pytest.mark.parametrize("how", ["hard link", "symlink"])
+def test_out_that_is_an_input_by_another_name_is_refused(tmp_path: Path, extract: list[dict[str, Any]], how) -> None:
+    old = _write(tmp_path / "o.jsonl", extract)
+    new = _write(tmp_path / "n.jsonl", extract[1:])
+    alias = tmp_path / "alias.jsonl"
+    if how == "hard link":
+        alias.hardlink_to(new)
+    else:
+        alias.symlink_to(new)
+    before = new.read_bytes()
+    result = cli("reconcile", str(old), str(new), "--out", str(alias))
+    assert result.code == 2
+    assert "that is an input file" in result.err
+    assert new.read_bytes() == before
+
+
+def test_a_line_over_the_bound_keeps_it_from_reconciling(tmp_path: Path, extract, monkeypatch) -> None:
+    monkeypatch.setattr(reconcile, "read_lines", lambda source: read_lines(source, max_line=20_000))
+    old = _write(tmp_path / "o.jsonl", extract)
+    new = _write(tmp_path / "n.jsonl", extract, extra='{"x": "' + "y" * 30_000 + '"}\n')
+    result = cli("reconcile", str(old), str(new))
+    assert result.code == 1, result.text
+    assert f"new line {len(extract) + 1}: line too long: over " in result.out
+    last = result.out.strip().splitlines()[-1]
+    assert last.startswith("NOT RECONCILED: ") and " 0 changed, 0 missing, 0 extra " in last
+    assert last.endswith("; 1 unusable line(s) or record(s)")
