@@ -135,7 +135,7 @@ class StreamValidator:
                     on_message(n, msg)
                 event_type = msg.get("eventType")
                 version = msg.get("version")
-                check = fast.get((event_type, version)) if type(version) is int else None
+                check = fast.get((event_type, version)) if type(version) is int and type(event_type) is str else None
                 if check is not None:
                     if check(msg):
                         valid[(event_type, version)] += 1
