@@ -6,10 +6,10 @@ lines carry the same eventId (consumers de-duplicate on it). What refers to what
 `x-references` (harness/stream/records.py). A reference may come before what it refers to (files are
 not ordered by dependency), so nothing is decided until the whole extract has been read.
 
-Memory stays bounded: `facts()` turns one message into small tuples (its eventId, the values it
-provides, the values it refers to); they go into a temporary SQLite file, and the dangling references
-and duplicates are found by joins at the end. `facts()` is a pure function, so the parallel path of
-validate-stream can run it in its worker processes and only ship the tuples.
+Memory stays bounded: `FactExtractor.collect()` turns one message into small rows (its eventId, the
+values it provides, the values it refers to); they go into a temporary SQLite file, and the dangling
+references and duplicates are found by joins at the end. `collect()` depends on the message alone, so
+the parallel path of validate-stream runs it in its worker processes and ships each block's rows.
 
 Findings name the line, the referring record's key and the value not found; a key or value the
 schema marks personal (`SchemaRegistry.personal`) is shown as REDACTED.
@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from harness.schemas.registry import REDACTED, SchemaRegistry
 from harness.stream.records import MISSING, RecordKind, at, kinds
-
-Facts = tuple[list[tuple[str, str, str]], list[tuple[str, str, str, str, str]], str | None]
-"""(provided (type, field, value), wanted (type, field, value, reference text, shown key), eventId)."""
 
 
 @dataclass
@@ -77,18 +76,54 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+def _getter(steps: list[str]) -> Callable[[Any], Any]:
+    """`at(node, steps)` made once: one dict lookup for the usual one-step pointer."""
+    if len(steps) == 1:
+        name = steps[0]
+        return lambda node: node.get(name, MISSING) if type(node) is dict else at(node, steps)
+    return lambda node: at(node, steps)
+
+
+@dataclass
+class _Plan:
+    """How to take one message type's facts, compiled once."""
+
+    where: Callable[[Any], Any]
+    each: bool
+    provides: list[tuple[int, Callable[[Any], Any]]]  # (target id, getter)
+    wants: list[tuple[int, int, Callable[[Any], Any]]]  # (target id, reference id, getter)
+    key: list[Callable[[Any], Any]] | None
+
+
 class FactExtractor:
-    """What one message provides to, and wants from, the rest of the extract."""
+    """What one message provides to, and wants from, the rest of the extract, as rows for the store.
+
+    Rows are small and positional (ids for the targets and references, not their names) because a 1 GiB
+    extract makes tens of millions of them: provided (target, value), wanted (target, value, reference,
+    key, line), ids (eventId, line). A value wanted twice by one line is listed once.
+    """
 
     def __init__(self, registry: SchemaRegistry) -> None:
         self.kinds: dict[str, RecordKind] = kinds(registry)
-        # (target type, field pointer) pairs some reference points at: only those values are provided.
-        self.targets: dict[str, list[list[str]]] = {}
+        # Each (target type, field) some reference points at, and each reference, get a small integer id.
+        self.target_ids: dict[tuple[str, str], int] = {}
+        self.references: list[tuple[str, str]] = []  # reference id -> (referring eventType, reference text)
+        self.plans: dict[str, _Plan] = {}
+        steps: dict[int, list[str]] = {}
         for kind in self.kinds.values():
             for ref in kind.references:
-                fields = self.targets.setdefault(ref.target, [])
-                if ref.field not in fields:
-                    fields.append(ref.field)
+                tid = self.target_ids.setdefault((ref.target, "/".join(ref.field)), len(self.target_ids))
+                steps[tid] = ref.field
+        for kind in self.kinds.values():
+            provides = [(tid, _getter(steps[tid])) for (t, _), tid in self.target_ids.items() if t == kind.event_type]
+            wants = []
+            for ref in kind.references:
+                tid = self.target_ids[(ref.target, "/".join(ref.field))]
+                wants.append((tid, len(self.references), _getter(ref.source)))
+                self.references.append((kind.event_type, ref.text))
+            if provides or wants:
+                keys = [_getter(k) for k in kind.keys] if kind.keys else None
+                self.plans[kind.event_type] = _Plan(_getter(kind.where), kind.each, provides, wants, keys)
         # Which record fields are personal, decided once per message type from its schema's examples
         # (a field no example shows counts as personal: nothing unknown is printed in clear).
         self.secret: dict[tuple[str, str], bool] = {}
@@ -101,37 +136,51 @@ class FactExtractor:
                 self.secret.setdefault((kind.event_type, "/".join(steps)), False)
                 self.secret[(kind.event_type, "/".join(steps))] |= _personal(registry, doc, kind, steps)
 
-    def facts(self, msg: dict[str, Any]) -> Facts:
-        """What the message provides and wants; a value wanted twice by one line is listed once."""
-        event_type = msg.get("eventType")
-        kind = self.kinds.get(event_type) if isinstance(event_type, str) else None
-        provided: list[tuple[str, str, str]] = []
-        wanted: list[tuple[str, str, str, str, str]] = []
-        if kind is not None:
-            targets = self.targets.get(kind.event_type, ())
-            seen: set[tuple[str, str]] = set()
-            for record, _ in kind.records(msg):
-                for steps in targets:
-                    value = _text(at(record, steps))
-                    if value is not None:
-                        provided.append((kind.event_type, "/".join(steps), value))
-                for ref in kind.references:
-                    value = _text(at(record, ref.source))
-                    if value is not None and (ref.text, value) not in seen:
-                        seen.add((ref.text, value))
-                        wanted.append((ref.target, "/".join(ref.field), value, ref.text, self._key(kind, record)))
+    def collect(self, line: int, msg: dict[str, Any], provided: list, wanted: list, ids: list) -> None:
+        """Append the message's rows to the three lists (the hot loop: keep it lean)."""
         event_id = msg.get("eventId")
-        return provided, wanted, event_id if isinstance(event_id, str) else None
+        if type(event_id) is str:
+            ids.append((event_id, line))
+        plan = self.plans.get(msg.get("eventType"))  # type: ignore[arg-type]
+        if plan is None:
+            return
+        found = plan.where(msg)
+        if found is MISSING:
+            return
+        records = (found if type(found) is list else ()) if plan.each else (found,)
+        seen = set() if plan.each and len(records) > 1 else None
+        for record in records:
+            for tid, get in plan.provides:
+                value = _text(get(record))
+                if value is not None:
+                    provided.append((tid, value))
+            for tid, rid, get in plan.wants:
+                value = _text(get(record))
+                if value is None:
+                    continue
+                if seen is not None:
+                    if (rid, value) in seen:
+                        continue
+                    seen.add((rid, value))
+                wanted.append((tid, value, rid, self._key(plan, record), line))
 
-    def _key(self, kind: RecordKind, record: Any) -> str:
+    def _key(self, plan: _Plan, record: Any) -> str | None:
+        if plan.key is None:
+            return None
+        if len(plan.key) == 1:
+            return _text(plan.key[0](record))
+        return orjson.dumps([_text(get(record)) for get in plan.key]).decode()
+
+    def shown_key(self, event_type: str, key: str | None) -> str:
         """The record's key as a finding shows it: `position_id=42`, personal parts redacted."""
-        if kind.keys is None:
+        kind = self.kinds.get(event_type)
+        if kind is None or kind.keys is None or key is None:
             return ""
+        values = orjson.loads(key) if len(kind.keys) > 1 else [key]
         shown = []
-        for steps in kind.keys:
+        for steps, value in zip(kind.keys, values, strict=False):
             name = "/".join(steps)
-            value = _text(at(record, steps))
-            secret = self.secret.get((kind.event_type, name), True)
+            secret = self.secret.get((event_type, name), True)
             shown.append(f"{name}={REDACTED if secret and value is not None else value}")
         return ", ".join(shown)
 
@@ -172,33 +221,30 @@ class IntegrityChecker:
             PRAGMA synchronous = OFF;
             PRAGMA temp_store = FILE;
             PRAGMA cache_size = -32768;
-            CREATE TABLE provided (type TEXT, field TEXT, value TEXT, PRIMARY KEY (type, field, value))
-                WITHOUT ROWID;
-            CREATE TABLE wanted (type TEXT, field TEXT, value TEXT, ref TEXT, key TEXT, line INTEGER, source TEXT);
+            CREATE TABLE provided (target INTEGER, value TEXT, PRIMARY KEY (target, value)) WITHOUT ROWID;
+            CREATE TABLE wanted (target INTEGER, value TEXT, ref INTEGER, key TEXT, line INTEGER);
             CREATE TABLE ids (event_id TEXT, line INTEGER);
             BEGIN;
             """
         )
-        self._provided: list[tuple[str, str, str]] = []
+        self._provided: list[tuple[Any, ...]] = []
         self._wanted: list[tuple[Any, ...]] = []
         self._ids: list[tuple[str, int]] = []
 
     def add(self, line: int, msg: dict[str, Any]) -> None:
-        self.add_facts(line, msg.get("eventType"), self.extract.facts(msg))
-
-    def add_facts(self, line: int, event_type: Any, facts: Facts) -> None:
-        provided, wanted, event_id = facts
-        self._provided.extend(provided)
-        self._wanted.extend((*w, line, event_type) for w in wanted)
-        if event_id is not None:
-            self._ids.append((event_id, line))
+        """One message, from the serial path."""
+        self.extract.collect(line, msg, self._provided, self._wanted, self._ids)
         if len(self._ids) >= 5000:
             self._flush()
 
+    def add_rows(self, provided: list, wanted: list, ids: list) -> None:
+        """A block's rows, collected by FactExtractor.collect in a worker process."""
+        self.db.executemany("INSERT OR IGNORE INTO provided VALUES (?, ?)", provided)
+        self.db.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?, ?)", wanted)
+        self.db.executemany("INSERT INTO ids VALUES (?, ?)", ids)
+
     def _flush(self) -> None:
-        self.db.executemany("INSERT OR IGNORE INTO provided VALUES (?, ?, ?)", self._provided)
-        self.db.executemany("INSERT INTO wanted VALUES (?, ?, ?, ?, ?, ?, ?)", self._wanted)
-        self.db.executemany("INSERT INTO ids VALUES (?, ?)", self._ids)
+        self.add_rows(self._provided, self._wanted, self._ids)
         self._provided.clear()
         self._wanted.clear()
         self._ids.clear()
@@ -209,15 +255,16 @@ class IntegrityChecker:
         self.db.execute("COMMIT")
         result = IntegrityResult()
         q = self.db.execute
-        for ref, value, key, line, source in q(
-            "SELECT w.ref, w.value, w.key, w.line, w.source FROM wanted w WHERE NOT EXISTS "
-            "(SELECT 1 FROM provided p WHERE p.type = w.type AND p.field = w.field AND p.value = w.value) "
-            "ORDER BY w.line"
+        for value, rid, key, line in q(
+            "SELECT w.value, w.ref, w.key, w.line FROM wanted w WHERE NOT EXISTS "
+            "(SELECT 1 FROM provided p WHERE p.target = w.target AND p.value = w.value) ORDER BY w.line, w.ref"
         ):
             result.dangling += 1
             if on_finding is None and len(result.first_dangling) >= self.keep_first:
                 continue
-            found = Dangling(line, source, ref, self.extract.shown(source, ref, value), key)
+            source, ref = self.extract.references[rid]
+            shown_key = self.extract.shown_key(source, key)
+            found = Dangling(line, source, ref, self.extract.shown(source, ref, value), shown_key)
             if len(result.first_dangling) < self.keep_first:
                 result.first_dangling.append(found)
             if on_finding is not None:

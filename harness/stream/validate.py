@@ -237,28 +237,31 @@ def _worker_init(validator: StreamValidator, facts: Any) -> None:
 
 
 Task = tuple[int, bytes, list[int], bool]
-Found = list[tuple[int, Any, Any]]  # (line, eventType, facts) per JSON object, for --integrity
+Rows = tuple[list, list, list] | None  # a block's integrity rows (provided, wanted, ids), for --integrity
 
 
-def _worker_run(task: Task) -> tuple[int, StreamSummary, list[BadLine], Found]:
+def _worker_run(task: Task) -> tuple[int, StreamSummary, list[BadLine], Rows]:
     first_line, block, long, keep_all = task
     lines = block.split(b"\n")
     for i in long:
         lines[i] = LONG_LINE
     bad: list[BadLine] = []
-    found: Found = []
+    rows: Rows = None
     on_message = None
     if _FACTS is not None:
-        extract, offset = _FACTS.facts, first_line - 1
+        provided: list = []
+        wanted: list = []
+        ids: list = []
+        rows, collect, offset = (provided, wanted, ids), _FACTS.collect, first_line - 1
 
         def on_message(n: int, msg: dict[str, Any]) -> None:
-            found.append((n + offset, msg.get("eventType"), extract(msg)))
+            collect(n + offset, msg, provided, wanted, ids)
 
     summary = _WORKER.run(lines, on_bad=bad.append if keep_all else None, on_message=on_message)
     # A bad line kept for the summary is the same object as the one for --errors-out: shift it once.
     for b in {id(b): b for b in (*bad, *summary.first)}.values():
         b.line += first_line - 1
-    return first_line, summary, bad, found
+    return first_line, summary, bad, rows
 
 
 def run_parallel(
@@ -274,7 +277,7 @@ def run_parallel(
 
     At most two blocks per worker are in flight, so memory stays bounded whatever the file's size;
     results are merged in file order, so --errors-out lists lines in order. With `integrity` (an
-    IntegrityChecker) the workers extract each message's facts and ship them back; the parent adds them.
+    IntegrityChecker) the workers extract each message's facts and ship them back; the parent stores them.
     """
     import multiprocessing
     from collections import deque
@@ -289,7 +292,7 @@ def run_parallel(
         pending: deque = deque()
 
         def drain_one() -> None:
-            _, part, bad, found = pending.popleft().result()
+            _, part, bad, rows = pending.popleft().result()
             total.lines += part.lines
             total.blank += part.blank
             total.valid.update(part.valid)
@@ -299,9 +302,8 @@ def run_parallel(
             if on_bad is not None:
                 for b in bad:
                     on_bad(b)
-            if integrity is not None:
-                for line, event_type, facts in found:
-                    integrity.add_facts(line, event_type, facts)
+            if integrity is not None and rows is not None:
+                integrity.add_rows(*rows)
             if on_progress is not None:
                 on_progress(total.lines)
 
