@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,6 @@ import pytest
 
 from harness.schemas.registry import SchemaRegistry
 from harness.stream import reconcile
-from harness.stream.validate import read_lines
 from tests.helpers import em
 from tests.streaming import cli
 
@@ -191,13 +191,43 @@ def test_out_that_is_an_input_by_another_name_is_refused(tmp_path: Path, extract
     assert new.read_bytes() == before
 
 
-def test_a_line_over_the_bound_keeps_it_from_reconciling(tmp_path: Path, extract, monkeypatch) -> None:
-    monkeypatch.setattr(reconcile, "read_lines", lambda source: read_lines(source, max_line=20_000))
+@pytest.mark.parametrize("path", [{}, {"EM_HARNESS_PARALLEL_FROM": "0"}], ids=["serial", "parallel"])
+def test_a_line_over_the_bound_keeps_it_from_reconciling(tmp_path: Path, extract, monkeypatch, path) -> None:
+    monkeypatch.setattr(reconcile, "MAX_LINE_BYTES", 20_000)
     old = _write(tmp_path / "o.jsonl", extract)
     new = _write(tmp_path / "n.jsonl", extract, extra='{"x": "' + "y" * 30_000 + '"}\n')
-    result = cli("reconcile", str(old), str(new))
+    result = cli("reconcile", str(old), str(new), env=path)
     assert result.code == 1, result.text
-    assert f"new line {len(extract) + 1}: line too long: over " in result.out
+    assert f"new line {len(extract) + 1}: line too long: over 20,000 bytes, skipped unread" in result.out
     last = result.out.strip().splitlines()[-1]
     assert last.startswith("NOT RECONCILED: ") and " 0 changed, 0 missing, 0 extra " in last
     assert last.endswith("; 1 unusable line(s) or record(s)")
+
+
+def test_worker_processes_give_the_serial_result(tmp_path: Path, extract: list[dict[str, Any]]) -> None:
+    from harness.stream.reconcile import Reconciler
+
+    registry = SchemaRegistry(Path(__file__).resolve().parent.parent / "schemas")
+    old = [json.dumps(m).encode() for m in extract * 4]
+    new = [line for line in old if line != old[3]]
+    new[5] = new[5].replace(b'"description": "', b'"description": "changed ', 1)
+    new.insert(20, b"not json")
+    results = []
+    for workers in (1, 2):
+        (tmp_path / str(workers)).mkdir()
+        rec = Reconciler(registry, tmp_path / str(workers), keep_first=1000)
+        rec.block_size = 3000
+        found: list[Any] = []
+        rec.on_record = found.append
+        for side, lines in enumerate((old, new)):
+            rec.load(side, io.BytesIO(b"\n".join(lines) + b"\n"), workers)
+        result = rec.compare()
+        rec.close()
+        results.append((result, [f.to_json() for f in found]))
+    (serial, serial_found), (parallel, parallel_found) = results
+    assert parallel_found == serial_found
+    assert parallel.per_type == serial.per_type
+    assert parallel.lines == serial.lines == [len(old), len(new)]
+    assert sum(c.missing for c in serial.per_type.values()) > 0
+    assert sum(c.superseded_old for c in serial.per_type.values()) > 0
+    assert {"kind": "unreadable", "side": "new", "line": 21, "problem": "not JSON"} in serial_found
