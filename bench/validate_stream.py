@@ -143,13 +143,17 @@ def write_extract(registry: SchemaRegistry, path: Path, *, lines: int, size: int
 
 
 def write_new_side(old: Path, new: Path) -> None:
-    """What the new side holds: the extract with one line in a thousand dropped and one in a thousand changed."""
+    """What the new side holds: the extract with one line in a thousand dropped and one in a thousand changed
+    (a field added to its record)."""
     with old.open("rb") as src, new.open("wb") as out:
         for n, line in enumerate(src, 1):
             if n % 1000 == 0:
                 continue
-            if n % 1000 == 500:
-                line = line.replace(b'"description":"', b'"description":"changed ', 1)
+            if n % 1000 == 500:  # a record the migration changed
+                message = orjson.loads(line)
+                if isinstance(message, dict) and isinstance(message.get("additionalInformation"), dict):
+                    message["additionalInformation"]["migrated"] = True
+                    line = orjson.dumps(message) + b"\n"
             out.write(line)
 
 

@@ -176,16 +176,25 @@ def test_a_personal_reference_value_is_never_shown(catalogue_copy, tmp_path) -> 
     schema = json.loads(common.read_text())
     schema["$defs"]["deviceId"]["x-personal-data"] = True
     common.write_text(json.dumps(schema))
+    positions = catalogue_copy / "schemas" / "positions-reported" / "v1.json"
+    schema = json.loads(positions.read_text())
+    schema["$defs"]["position"]["properties"]["position_id"]["x-personal-data"] = True
+    positions.write_text(json.dumps(schema))
     registry = SchemaRegistry(catalogue_copy / "schemas")
     messages = [ex for d in registry.messages() if not d.name.startswith("sim-") for ex in d.contents["examples"]]
     batch = _first(messages, "positions-reported")
     batch["additionalInformation"]["positions"][0]["device_id"] = 424242
+    batch["additionalInformation"]["positions"][0]["position_id"] = 31337
     errors = tmp_path / "e.jsonl"
     src = _write(tmp_path / "x.jsonl", messages)
     result = cli("validate-stream", str(src), "--integrity", "--errors-out", str(errors), root=catalogue_copy)
     assert result.code == 1, result.text
-    assert "device_id -> device-activated device_id <redacted> not found" in result.out
+    assert (
+        f"line {messages.index(batch) + 1}: dangling reference: positions-reported position_id=<redacted>: "
+        "device_id -> device-activated device_id <redacted> not found" in result.out
+    )
     assert "424242" not in result.out + errors.read_text()
+    assert "31337" not in result.out + errors.read_text()
 
 
 def test_parallel_workers_ship_facts_across_blocks(registry, extract, tmp_path) -> None:
@@ -213,3 +222,15 @@ def test_parallel_workers_ship_facts_across_blocks(registry, extract, tmp_path) 
     assert p.first_duplicates == s.first_duplicates
     serial.close()
     parallel.close()
+
+
+def test_a_batch_names_a_missing_device_once_per_line(registry, extract, tmp_path) -> None:
+    messages = copy.deepcopy(extract)
+    batch = _first(messages, "positions-reported")
+    for position in batch["additionalInformation"]["positions"]:
+        position["device_id"] = 424242
+    first_key = batch["additionalInformation"]["positions"][0]["position_id"]
+    result = _check(registry, tmp_path, messages)
+    assert result.dangling == 1
+    assert result.first_dangling[0].key == f"position_id={first_key}"
+    assert len(batch["additionalInformation"]["positions"]) > 1

@@ -12,8 +12,9 @@ not UTF-8, longer than validate-stream's line bound), and records without their 
 migration from reconciling: nothing is silently skipped. An OLD with no message at all is unusable
 input (exit 2); an empty NEW is a finding (every record missing).
 
-Streaming in bounded memory: each side's records go into a temporary SQLite file (type, key, line,
-body), and the comparison is done by joins there, so two 1 GiB extracts need disk, not RAM.
+Streaming in bounded memory: each side's records go into a temporary SQLite file, (type, key, line,
+digest) in one table and the record's JSON in another that only changed records are read from, and
+the comparison is done by joins there, so two 1 GiB extracts need disk, not RAM.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import sqlite3
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from pathlib import Path
 from typing import IO, Any
 
@@ -116,8 +118,8 @@ class Reconciler:
         self.max_line = max_line or MAX_LINE_BYTES
         self.block_size = 1 << 20
         self.db = sqlite3.connect(folder / "reconcile.db", isolation_level=None)
-        # A rowid table with a unique index, not WITHOUT ROWID: records of a few hundred bytes inserted in
-        # random key order cost three times as much in a clustered B-tree.
+        # The records' JSON lives apart (appended in id order), so the table the joins compare the sides in
+        # has small rows, clustered by key (WITHOUT ROWID: one B-tree, no second lookup per row).
         self.db.executescript(
             """
             PRAGMA journal_mode = OFF;
@@ -125,9 +127,10 @@ class Reconciler:
             PRAGMA cache_size = -65536;
             CREATE TABLE rec (
                 side INTEGER NOT NULL, type TEXT NOT NULL, key TEXT NOT NULL, line INTEGER NOT NULL,
-                body BLOB NOT NULL, dups INTEGER NOT NULL DEFAULT 0,
-                UNIQUE (side, type, key)
-            );
+                body INTEGER NOT NULL, digest BLOB NOT NULL, dups INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (side, type, key)
+            ) WITHOUT ROWID;
+            CREATE TABLE body (id INTEGER PRIMARY KEY, json BLOB NOT NULL);
             """
         )
         self.result = Reconciliation()
@@ -148,17 +151,19 @@ class Reconciler:
         """Read one side into the store; with workers > 1, blocks of lines are parsed in worker processes
         (at most two per worker in flight) and stored here in file order, so the last line with a key wins."""
         insert = (
-            "INSERT INTO rec (side, type, key, line, body) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (side, type, key) DO UPDATE SET line = excluded.line, body = excluded.body, dups = dups + 1"
+            "INSERT INTO rec (side, type, key, line, body, digest) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (side, type, key) DO UPDATE SET line = excluded.line, body = excluded.body, "
+            "digest = excluded.digest, dups = dups + 1"
         )
         blocks = read_blocks(source, self.max_line, self.block_size)
         self.db.execute("BEGIN")
         lines = seen = 0
 
-        def store(part: tuple[list, list, int, int]) -> None:
+        def store(part: tuple[list, list, list, int, int]) -> None:
             nonlocal lines, seen
-            rows, problems, count, messages = part
-            self.db.executemany(insert, [(side, *row) for row in rows])
+            rows, bodies, problems, count, messages = part
+            self.db.executemany(insert, rows)
+            self.db.executemany("INSERT INTO body VALUES (?, ?)", bodies)
             for line, what in problems:
                 self._problem(side, line, what)
             lines += count
@@ -175,7 +180,7 @@ class Reconciler:
                 first = 1
                 for block in blocks:
                     long = [i for i, line in enumerate(block) if line is LONG_LINE]
-                    pending.append(pool.submit(_block, first, b"\n".join(block), long))
+                    pending.append(pool.submit(_block, side, first, b"\n".join(block), long))
                     first += len(block)
                     if len(pending) >= 2 * workers:
                         store(pending.popleft().result())
@@ -184,18 +189,21 @@ class Reconciler:
         else:
             first = 1
             for block in blocks:
-                store(self.records(first, block))
+                store(self.records(side, first, block))
                 first += len(block)
         self.db.execute("COMMIT")
         self.result.lines[side] = lines
         self.result.messages[side] = seen
 
-    def records(self, first: int, lines: list[bytes]) -> tuple[list, list, int, int]:
-        """(rows (type, key, line, body), problems (line, what), lines, messages) of a block of lines.
+    def records(self, side: int, first: int, lines: list[bytes]) -> tuple[list, list, list, int, int]:
+        """(rows (side, type, key, line, body id, digest), bodies (id, JSON), problems (line, what), lines,
+        messages) of a block of lines, ready for the store. A body's id is the record's line, its place in
+        the line and the side.
 
-        A record's body is its JSON with sorted keys: equal records are equal bytes (5 and 5.0 aside,
-        which compare() settles field by field)."""
+        A record's JSON has sorted keys: equal records are equal bytes (5 and 5.0 aside, which compare()
+        settles field by field), so the digest decides which records to compare."""
         rows: list[tuple[Any, ...]] = []
+        bodies: list[tuple[int, bytes]] = []
         problems: list[tuple[int, str]] = []
         seen = 0
         loads, dumps, sort, kinds_ = orjson.loads, orjson.dumps, orjson.OPT_SORT_KEYS, self.kinds
@@ -218,15 +226,18 @@ class Reconciler:
                 problems.append((n, "not a catalogue message" + known))
                 continue
             found = False
-            for record, key in kind.record_list(msg):
+            for i, (record, key) in enumerate(kind.record_list(msg)):
                 found = True
                 if key is None:
                     problems.append((n, f"record without its key: {kind.name} needs {kind.key_text}"))
                     continue
-                rows.append((event_type, key, n, dumps(record, option=sort)))
+                body = dumps(record, option=sort)
+                body_id = (((n << 24) | i) << 1) | side
+                rows.append((side, event_type, key, n, body_id, blake2b(body, digest_size=16).digest()))
+                bodies.append((body_id, body))
             if not found:
                 problems.append((n, f"no record: {kind.name} carries none where the catalogue says"))
-        return rows, problems, len(lines), seen
+        return rows, bodies, problems, len(lines), seen
 
     def compare(self) -> Reconciliation:
         """Match the two sides in the store."""
@@ -240,12 +251,13 @@ class Reconciler:
                 counts.new, counts.superseded_new = count, dups
         for event_type, same in q(
             "SELECT o.type, COUNT(*) FROM rec o JOIN rec n ON n.side = 1 AND n.type = o.type AND n.key = o.key "
-            "WHERE o.side = 0 AND o.body = n.body GROUP BY o.type"
+            "WHERE o.side = 0 AND o.digest = n.digest GROUP BY o.type"
         ):
             result.per_type[event_type].matched += same
         for event_type, key, old_line, new_line, old_body, new_body in q(
-            "SELECT o.type, o.key, o.line, n.line, o.body, n.body FROM rec o JOIN rec n "
-            "ON n.side = 1 AND n.type = o.type AND n.key = o.key WHERE o.side = 0 AND o.body != n.body "
+            "SELECT o.type, o.key, o.line, n.line, (SELECT json FROM body WHERE id = o.body), "
+            "(SELECT json FROM body WHERE id = n.body) FROM rec o JOIN rec n "
+            "ON n.side = 1 AND n.type = o.type AND n.key = o.key WHERE o.side = 0 AND o.digest != n.digest "
             "ORDER BY o.line"
         ):
             fields = list(differences(orjson.loads(old_body), orjson.loads(new_body)))
@@ -281,11 +293,11 @@ def _init(reconciler: Reconciler) -> None:
     _RECONCILER = reconciler
 
 
-def _block(first: int, block: bytes, long: list[int]) -> tuple[list, list, int, int]:
+def _block(side: int, first: int, block: bytes, long: list[int]) -> tuple[list, list, list, int, int]:
     lines = block.split(b"\n")
     for i in long:
         lines[i] = LONG_LINE
-    return _RECONCILER.records(first, lines)
+    return _RECONCILER.records(side, first, lines)
 
 
 def run_reconcile(old: str, new: str, *, out: Path | None, show: int, root: Path | None) -> int:
