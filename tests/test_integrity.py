@@ -234,3 +234,27 @@ def test_a_batch_names_a_missing_device_once_per_line(registry, extract, tmp_pat
     assert result.dangling == 1
     assert result.first_dangling[0].key == f"position_id={first_key}"
     assert len(batch["additionalInformation"]["positions"]) > 1
+
+
+def test_a_value_provided_for_another_reference_does_not_count(registry, extract, tmp_path) -> None:
+    # device-activated provides device_id (for positions) and device_activation_id (for deactivations):
+    # a position naming a device by its activation's id is still dangling.
+    messages = copy.deepcopy(extract)
+    activation = _first(messages, "device-activated")["additionalInformation"]["device_activation_id"]
+    _first(messages, "positions-reported")["additionalInformation"]["positions"][0]["device_id"] = activation
+    result = _check(registry, tmp_path, messages)
+    assert result.dangling == 1
+    assert result.first_dangling[0].value == str(activation)
+
+
+def test_a_reference_field_no_example_shows_is_redacted(catalogue_copy, extract, tmp_path) -> None:
+    positions = catalogue_copy / "schemas" / "positions-reported" / "v1.json"
+    schema = json.loads(positions.read_text())
+    schema["examples"] = []
+    positions.write_text(json.dumps(schema))
+    messages = copy.deepcopy(extract)
+    _first(messages, "positions-reported")["additionalInformation"]["positions"][0]["device_id"] = 424242
+    result = _check(SchemaRegistry(catalogue_copy / "schemas"), tmp_path, messages)
+    assert result.dangling == 1
+    assert result.first_dangling[0].value == "<redacted>"
+    assert result.first_dangling[0].key == "position_id=<redacted>"

@@ -210,7 +210,9 @@ def test_worker_processes_give_the_serial_result(tmp_path: Path, extract: list[d
     registry = SchemaRegistry(Path(__file__).resolve().parent.parent / "schemas")
     old = [json.dumps(m).encode() for m in extract * 4]
     new = [line for line in old if line != old[3]]
-    new[5] = new[5].replace(b'"description": "', b'"description": "changed ', 1)
+    changed = json.loads(new[-2])  # in the last copy: no later line supersedes it
+    changed["additionalInformation"]["migrated"] = True
+    new[-2] = json.dumps(changed).encode()
     new.insert(20, b"not json")
     results = []
     for workers in (1, 2):
@@ -229,5 +231,8 @@ def test_worker_processes_give_the_serial_result(tmp_path: Path, extract: list[d
     assert parallel.per_type == serial.per_type
     assert parallel.lines == serial.lines == [len(old), len(new)]
     assert sum(c.missing for c in serial.per_type.values()) > 0
+    assert sum(c.changed for c in serial.per_type.values()) == 1
+    for c in serial.per_type.values():  # each old record is matched, changed or missing: once
+        assert c.matched + c.changed + c.missing == c.old
     assert sum(c.superseded_old for c in serial.per_type.values()) > 0
     assert {"kind": "unreadable", "side": "new", "line": 21, "problem": "not JSON"} in serial_found
