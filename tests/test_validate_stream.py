@@ -230,7 +230,7 @@ def test_a_256_mib_line_is_read_in_bounded_memory() -> None:
     assert peak < 16 << 20, peak
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(
     data=st.lists(st.sampled_from([b"a", b"bb", b"\n", b"\r", b"ccccccc", b"{}", b"\n\n"])).map(b"".join),
     max_line=st.integers(1, 12),

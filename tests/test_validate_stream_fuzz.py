@@ -82,7 +82,7 @@ def _truly_valid(raw: bytes) -> bool:
     return doc is not None and not REGISTRY.errors(doc, msg)
 
 
-@settings(max_examples=60, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=5000, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=st.lists(line, min_size=1, max_size=6))
 def test_every_line_is_judged_and_no_invalid_line_passes(lines: list[bytes]) -> None:
     bad = []
@@ -99,7 +99,10 @@ def test_every_line_is_judged_and_no_invalid_line_passes(lines: list[bytes]) -> 
 
 
 @settings(
-    max_examples=20, deadline=10000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=20,
+    deadline=10000,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(data=st.binary(max_size=300), integrity=st.booleans())
 def test_the_command_on_random_bytes_is_never_an_internal_error_nor_a_pass(
