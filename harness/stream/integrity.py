@@ -271,8 +271,9 @@ class IntegrityChecker:
                 on_finding(found)
         q("CREATE INDEX ids_by_id ON ids (event_id, line)")
         for event_id, first, line in q(
-            "SELECT d.event_id, (SELECT MIN(line) FROM ids f WHERE f.event_id = d.event_id), d.line FROM ids d "
-            "WHERE EXISTS (SELECT 1 FROM ids e WHERE e.event_id = d.event_id AND e.line < d.line) ORDER BY d.line"
+            # one pass over the index finds the repeated ids; only their lines are then looked up
+            "SELECT d.event_id, f.first, d.line FROM (SELECT event_id, MIN(line) AS first FROM ids GROUP BY event_id "
+            "HAVING COUNT(*) > 1) f JOIN ids d ON d.event_id = f.event_id WHERE d.line > f.first ORDER BY d.line"
         ):
             result.duplicates += 1
             dup = Duplicate(event_id, first, line)
