@@ -59,12 +59,22 @@ def validate_stream(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Worker processes for large files (default: one per core).")
     ] = None,
+    integrity: Annotated[
+        bool,
+        typer.Option(
+            "--integrity",
+            help="Also check references across lines (each device activated, each case created) and duplicate "
+            "eventIds, in bounded memory (a temporary store on disk).",
+        ),
+    ] = False,
     root: RootOption = None,
 ) -> None:
     """Validate recorded traffic or a migration extract line by line, in constant memory."""
     from harness.stream.validate import run_validate_stream
 
-    raise typer.Exit(run_validate_stream(file, errors_out=errors_out, show=max_errors, root=root, jobs=jobs))
+    raise typer.Exit(
+        run_validate_stream(file, errors_out=errors_out, show=max_errors, root=root, jobs=jobs, integrity=integrity)
+    )
 
 
 @app.command()
