@@ -41,12 +41,19 @@ def _xml(text: Any) -> str:
 
 
 def run_to_json(run: RunFinished, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """passed: every interaction that counts passed; exitCode also fails a run below --min-coverage."""
     return {
         "provider": run.provider,
         "passed": run.passed,
         "exitCode": run.exit_code,
         "error": run.error,
         "seconds": round(run.seconds, 3),
+        "catalogue": {"version": run.catalogue_version, "contentHash": run.catalogue_hash},
+        "supplierSilent": run.supplier_silent,
+        "coverage": None if run.coverage is None else run.coverage.to_json(),
+        "minCoverage": None
+        if run.min_coverage is None
+        else {"percent": run.min_coverage, "passed": not run.coverage_short, "short": run.coverage_short},
         "counts": run.counts,
         "notes": run.notes,
         "interactions": [o.to_json() for o in run.outcomes],
@@ -106,6 +113,13 @@ def write_junit(run: RunFinished, path: Path) -> None:
         tests += 1
         case = ET.SubElement(suite, "testcase", classname=_xml(run.provider), name="infrastructure")
         ET.SubElement(case, "error", message=_xml(run.error))
+    if run.min_coverage is not None and run.coverage is not None:
+        tests += 1
+        case = ET.SubElement(suite, "testcase", classname=_xml(run.provider), name="coverage [min-coverage]")
+        if run.coverage_short:
+            failures += 1
+            el = ET.SubElement(case, "failure", message=_xml(run.coverage_short[0]), type="min-coverage")
+            el.text = _xml("\n".join(run.coverage_short))
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("errors", "1" if run.error else "0")
@@ -115,6 +129,13 @@ def write_junit(run: RunFinished, path: Path) -> None:
     props = ET.Element("properties")
     for name in ("pendingFailed", "pendingPassed"):
         ET.SubElement(props, "property", name=name, value=str(counts[name]))
+    ET.SubElement(props, "property", name="catalogueVersion", value=_xml(run.catalogue_version))
+    ET.SubElement(props, "property", name="catalogueHash", value=_xml(run.catalogue_hash))
+    if run.coverage is not None:
+        for key, measure in run.coverage.measures.items():
+            pct = measure.percent
+            value = f"{len(measure.covered)}/{len(measure.items)}" + ("" if pct is None else f" ({pct:.1f}%)")
+            ET.SubElement(props, "property", name=f"coverage.{key}", value=value)
     suite.insert(0, props)
     root = ET.Element("testsuites")
     root.append(suite)
