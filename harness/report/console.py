@@ -37,6 +37,7 @@ class ConsoleSink:
         self.console = console or Console(highlight=False, width=None if _is_tty() else 200)
         self.progress: Progress | None = None
         self.task = None
+        self.remaining = 0
         self.held: list[str] | None = None
         """Header lines (rich markup) not printed yet: held until a supplier speaks or the run ends."""
 
@@ -62,6 +63,9 @@ class ConsoleSink:
             if event.catalogue_hash:
                 self.held.append(f"catalogue {escape(event.catalogue_version)} ({escape(event.catalogue_hash)})")
             self.held.extend(f"[yellow]note[/] {escape(note)}" for note in event.notes)
+            self.remaining = event.interactions
+            if not c.is_terminal:  # a progress bar is drawn on a terminal only (elsewhere it leaves a blank line)
+                return
             self.progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -74,11 +78,14 @@ class ConsoleSink:
             self.task = self.progress.add_task("running interactions", total=event.interactions)
         elif isinstance(event, SupplierHeard):
             self.flush()
-        elif isinstance(event, InteractionSettled) and self.progress is not None:
-            self.progress.advance(self.task)
-            if self.progress.finished:
-                self.progress.stop()
-                self.progress = None
+        elif isinstance(event, InteractionSettled):
+            self.remaining -= 1
+            if self.progress is not None:
+                self.progress.advance(self.task)
+            if self.remaining == 0:
+                if self.progress is not None:
+                    self.progress.stop()
+                    self.progress = None
                 self._say(
                     "judging: deadlines, channels, schemas, data minimisation, correlation, eventIds, flows, "
                     "faults, pacts (pact-python verifier)..."

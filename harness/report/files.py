@@ -13,7 +13,6 @@ testcases in JUnit, `notes` in JSON, a list in HTML; so are the structural probl
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
@@ -144,44 +143,7 @@ def write_junit(run: RunFinished, path: Path) -> None:
 
 
 def write_html(run: RunFinished, path: Path) -> None:
-    e = html.escape
-    rows = []
-    for o in run.outcomes:
-        cells = "".join(
-            f'<td class="{"ok" if r.passed else ("skip" if r.skipped else ("pending" if o.pending else "bad"))}">'
-            f"{e(r.check)}</td>"
-            for r in o.checks
-        )
-        label = "pending: failed" if o.pending else "FAIL"
-        fails = "".join(
-            f"<li><b>{e(label)}</b> <b>{e(r.check)}</b> {e(f.path or '/')}: {e(f.message)} "
-            f"(expected {e(f.expected or '-')}, got {e(f.actual or '-')})</li>"
-            for r in o.checks
-            for f in r.failures
-        )
-        captured = "" if o.captured is None else e(json.dumps(o.captured.body, indent=2, ensure_ascii=False))
-        verdict_class = {"pass": "ok", "FAIL": "bad"}.get(o.verdict, "pending")
-        rows.append(
-            f'<tr><td>{e(o.key)}</td>{cells}<td class="{verdict_class}">{e(o.verdict)}</td></tr>'
-            f'<tr><td colspan="{len(o.checks) + 2}"><ul>{fails}</ul>'
-            f"<details><summary>captured message</summary><pre>{captured}</pre></details></td></tr>"
-        )
-    notes = "".join(f"<li>{e(n)}</li>" for n in run.notes)
-    counts = run.counts
-    verdict = "PASS" if run.passed else ("ERROR" if run.error else "FAIL")
-    pending = ""
-    if counts["pendingFailed"] or counts["pendingPassed"]:
-        pending = (
-            f" Pending: {counts['pendingFailed']} failed, {counts['pendingPassed']} passed "
-            "(pending interactions do not fail the run)."
-        )
-    doc = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>em-harness verify {e(run.provider)}: {verdict}</title>
-<style>body{{font-family:sans-serif;margin:2em}}td{{padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top}}
-.ok{{background:#dfd}}.bad{{background:#fdd}}.skip{{background:#ffd}}.pending{{background:#fec}}pre{{font-size:12px}}</style>
-</head><body>
-<h1>verify {e(run.provider)}: {verdict}</h1>
-<p>{counts["passed"]} of {counts["passed"] + counts["failed"]} interactions passed in {run.seconds:.1f} s.{pending}
-{e(run.error or "")}</p>{f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}<table>{"".join(rows)}</table></body></html>
-"""
-    _write(path, doc)
+    """The self-contained HTML report (harness.report.htmlreport): failures first, filterable, timelines."""
+    from harness.report.htmlreport import render
+
+    _write(path, render(run))
