@@ -70,6 +70,23 @@ def test_a_run_no_supplier_spoke_in_opens_with_saying_so_in_every_report(tmp_pat
     assert 'id="no-supplier"' in (tmp_path / "r.html").read_text()
 
 
+def test_on_a_real_broker_with_no_supplier_flag_the_first_line_says_no_supplier_is_attached(tmp_path):
+    """The issue's newcomer: NATS, no --supplier-app / --supplier-cmd, nobody on the bus."""
+    import socket
+    import uuid
+
+    try:
+        socket.create_connection(("127.0.0.1", 4222), timeout=1).close()
+    except OSError:
+        pytest.skip("NATS not reachable on 127.0.0.1:4222 (run scripts/services.sh)")
+    prefix = f"emh-silent-{uuid.uuid4().hex[:8]}."  # nobody listens there: this run's own, empty bus
+    run = verify(_quick(tmp_path), bus="nats://127.0.0.1:4222", only=[CASE], clock="wall", channel_prefix=prefix)
+    assert run.code == 1 and run.finished.supplier_silent is True
+    lines = run.console.splitlines()
+    assert lines[0] == NO_SUPPLIER
+    assert lines[1].startswith(f"verify {FMS} on bus nats://127.0.0.1:4222 with supplier (already attached")
+
+
 def test_no_such_line_when_a_supplier_answered(tmp_path):
     run = verify(_quick(tmp_path), app=REFERENCE, only=[CASE])
     assert run.code == 0
@@ -226,11 +243,23 @@ def test_coverage_counts_only_what_the_schemas_allow_and_the_messages_carry():
         .startswith("coverage below --min-coverage 50%: oneOf branches 0.0% (0 of 8); missing: case-created ")
     )
     assert compute(REGISTRY, PUBLISHES, [], [], [])["providerStates"].percent is None  # nothing to cover
-    assert (
-        compute(REGISTRY, PUBLISHES, [], [], [])
-        .shortfalls(100)[0]
-        .startswith("coverage below --min-coverage 100%: message types 0.0% (0 of 9)")
-    )  # a measure with nothing to cover is never short
+    empty = compute(REGISTRY, PUBLISHES, [], [], []).shortfalls(100)
+    assert [line.split(":")[1] for line in empty] == [
+        " message types 0.0% (0 of 9); missing",
+        " enumeration values 0.0% (0 of 82); missing",
+        " oneOf branches 0.0% (0 of 8); missing",
+    ]  # a measure with nothing to cover (no states given here) is never short
+    half = compute(REGISTRY, PUBLISHES, ["s1", "s2"], [(["s1"], True)], [])
+    assert half["providerStates"].percent == 50.0
+    assert not [line for line in half.shortfalls(50) if "provider states" in line]  # at the minimum: enough
+    assert [line for line in half.shortfalls(50.1) if "provider states" in line] == [
+        "coverage below --min-coverage 50.1%: provider states 50.0% (1 of 2); missing: s2"
+    ]
+    # JSON's true is no enum's 1: a caseState number `true` exercises nothing
+    flag = compute(
+        REGISTRY, PUBLISHES, [], [], [_msg(6, "case-created", {"caseState": {"name": "NEW", "number": True}})]
+    )
+    assert flag["enumValues"].covered == ['case-created /additionalInformation/caseState/name "NEW"']
 
 
 # -- the HTML report -----------------------------------------------------------------------------------

@@ -456,6 +456,7 @@ class VerifyEngine:
             catalogue_hash=fp.content_hash,
             coverage=coverage,
             min_coverage=self.min_coverage,
+            heard=self.heard,
         )
 
     async def _run(self, bus: Bus, plan: Plan, sc: Scenario) -> None:

@@ -183,9 +183,15 @@ class RunFinished:
     min_coverage: float | None = None
     """--min-coverage: the percentage every coverage measure must reach (None: no minimum)."""
 
+    heard: bool | None = None
+    """Did any supplier message arrive (the engine's own count, which leaves out the poison it published)?
+    None: judge from `recorded`."""
+
     @property
     def supplier_silent(self) -> bool:
         """Nothing on the bus came from any supplier during the run: most likely none is attached."""
+        if self.heard is not None:
+            return not self.heard
         return not any(r.direction == "supplier" for r in self.recorded)
 
     @property
