@@ -165,6 +165,14 @@ def verify(
         str,
         typer.Option("--clock", help="virtual (default: simulated time on em-harness.sim-clock) or wall."),
     ] = "virtual",
+    min_coverage: Annotated[
+        float | None,
+        typer.Option(
+            "--min-coverage",
+            help="Fail (exit 1) when any coverage measure (message types, provider states, enumeration values, "
+            "oneOf branches the supplier's messages exercised) is below this percentage.",
+        ),
+    ] = None,
     root: RootOption = None,
 ) -> None:
     """Verify one provider against every contract that names it (exit 0 pass, 1 contract failure, 2 error)."""
@@ -192,6 +200,7 @@ def verify(
             flows=flow,
             faults=faults,
             clock=clock,
+            min_coverage=min_coverage,
         )
     )
 

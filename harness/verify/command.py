@@ -33,6 +33,7 @@ def run_verify(
     flows: list[str] | None = None,
     faults: str | None = None,
     clock: str = "virtual",
+    min_coverage: float | None = None,
 ) -> int:
     from harness.errors import HarnessError
     from harness.simulate.faults import parse_faults
@@ -47,6 +48,8 @@ def run_verify(
         raise HarnessError(f"--faults {faults!r}: {exc}") from None
     if clock not in ("virtual", "wall"):
         raise HarnessError(f"--clock {clock!r}: use virtual or wall")
+    if min_coverage is not None and not 0 <= min_coverage <= 100:
+        raise HarnessError(f"--min-coverage {min_coverage:g}: give a percentage from 0 to 100")
     if flows is not None and [f.lower() for f in flows] == ["none"]:
         flows = []
     project = find_project(root)
@@ -68,13 +71,17 @@ def run_verify(
         flows=flows,
         faults=fault_list,
         clock=clock,
+        min_coverage=min_coverage,
     )
     console = ConsoleSink()
     finished: RunFinished | None = None
-    for event in engine.events():
-        console(event)
-        if isinstance(event, RunFinished):
-            finished = event
+    try:
+        for event in engine.events():
+            console(event)
+            if isinstance(event, RunFinished):
+                finished = event
+    finally:
+        console.flush()  # a header still held when the run stopped with an error
     assert finished is not None
     if json_out:
         write_json(finished, json_out)
