@@ -1,0 +1,369 @@
+"""What a stub supplier says, derived from the contract alone: provider states, pact examples, schemas.
+
+The provider's states (contracts/states/<provider>.yaml) form a tree of stimulus sequences: every state
+starts with an order and adds steps. The stub keeps, per order (a *context*, found by the token values a
+stimulus carries at the pointers the states set from tokens), the stimuli it has seen, and on each new one:
+
+- finds the states whose whole stimulus sequence matches what this order has seen (same messages, and the
+  state's literal `set` values present in what was received); the most specific one (most literal values)
+  wins: its pact examples are the answers, chosen for the parameters the stimuli carry;
+- when no state is complete yet, answers with what the next step of a matching state waits for (`after:`,
+  with its `where` values), so the harness can go on;
+- a pact's synchronous interaction is a state of its own whose only stimulus is its request.
+
+Each answer is the pact example made to belong to this order: every echo pointer of the states' correlation
+section gets the order's token or the announced value (the announcing message, case-created, is sent once per
+order and first), personReference carries the order's identifiers, the envelope times are the stub's clock
+(the virtual clock when the harness ticks it), and the eventId is resealed (RFC 8785, harness.catalogue.envelope).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from harness.catalogue.envelope import seal
+from harness.catalogue.pactverifier import pointer_get
+from harness.simulate.clock import parse_utc, utc_text
+from harness.simulate.stimuli import set_pointer
+from harness.verify.plan import Plan
+
+CLOCK = "em-harness.sim-clock"
+CLOCK_ACK = "em-harness.sim-clock-ack"
+READY = "em-harness.ready"
+_TOKEN = re.compile(r"\{token:([A-Za-z_][A-Za-z0-9_]*)\}")
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_MISSING = object()
+
+
+@dataclass
+class Step:
+    """One stimulus of a state, as the stub recognises it."""
+
+    message: str
+    literals: dict[str, Any] = field(default_factory=dict)  # pointer -> value (None: absent)
+    tokens: dict[str, str] = field(default_factory=dict)  # pointer -> token kind
+    params: dict[str, str] = field(default_factory=dict)  # pointer -> parameter name
+    after: str | None = None
+    after_where: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Answer:
+    message: str
+    params: dict[str, Any]
+    body: dict[str, Any]
+
+
+@dataclass
+class Script:
+    """A provider state (or a synchronous pact's request) and the answers the pacts expect for it."""
+
+    name: str
+    steps: list[Step]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    answers: list[Answer] = field(default_factory=list)
+
+    @property
+    def weight(self) -> int:
+        return sum(len(s.literals) for s in self.steps)
+
+
+@dataclass
+class Out:
+    """A message the stub publishes: unprefixed channel address, body, headers."""
+
+    address: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Context:
+    """One order as the stub sees it."""
+
+    history: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    tokens: dict[str, Any] = field(default_factory=dict)
+    announced: dict[str, Any] = field(default_factory=dict)
+    person: Any = None  # the personReference of the order, as received
+    sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def _step(stim: Any) -> Step:
+    step = Step(stim.message, after=stim.after, after_where=dict(stim.after_where or {}))
+    for pointer, raw in (stim.set or {}).items():
+        if isinstance(raw, str) and (m := _TOKEN.fullmatch(raw)):
+            step.tokens[pointer] = m.group(1)
+        elif isinstance(raw, str) and (m := _PARAM.fullmatch(raw)):
+            step.params[pointer] = m.group(1)
+        elif isinstance(raw, str) and ("{" in raw):
+            continue  # a value built from placeholders: not recognisable as a literal
+        else:
+            step.literals[pointer] = raw
+    return step
+
+
+def _get(body: Any, pointer: str) -> Any:
+    try:
+        return pointer_get(body, pointer)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return _MISSING
+
+
+def _same(expected: Any, found: Any) -> bool:
+    if expected is None:
+        return found is _MISSING or found is None
+    return found is not _MISSING and str(found) == str(expected)
+
+
+def _leaves(value: Any) -> int:
+    if isinstance(value, dict):
+        return sum(_leaves(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_leaves(v) for v in value)
+    return 1
+
+
+def _fill(base: Any, other: Any) -> None:
+    """Add to `base` what `other` has and it lacks (keys only: a value `base` has is kept)."""
+    if isinstance(base, dict) and isinstance(other, dict):
+        for key, value in other.items():
+            if key not in base:
+                base[key] = copy.deepcopy(value)
+            else:
+                _fill(base[key], value)
+
+
+def _merged(answers: list[Answer]) -> list[tuple[str, dict[str, Any]]]:
+    """One body per message: the richest pact example, with what the others show and it lacks.
+
+    Consumers write examples of different depth for one state (an envelope-only one, a full one); the
+    answer must satisfy all of them, and pact matching takes a message with more than an example shows."""
+    out: dict[str, dict[str, Any]] = {}
+    for answer in sorted(answers, key=lambda a: -_leaves(a.body)):
+        if answer.message not in out:
+            out[answer.message] = copy.deepcopy(answer.body)
+        else:
+            _fill(out[answer.message], answer.body)
+    return list(out.items())
+
+
+class StubModel:
+    """The provider's behaviour as the contract states it; `receive` maps one message to the answers."""
+
+    def __init__(self, plan: Plan, states: Any, wall: Any = None) -> None:
+        self.plan = plan
+        self.provider = plan.provider
+        self.correlation = plan.correlation
+        self.scripts: list[Script] = []
+        self.templates: dict[str, dict[str, Any]] = {}  # message -> a pact example of it
+        self.contexts: list[Context] = []
+        self.seen: set[str] = set()  # eventIds already handled (a redelivery changes nothing)
+        self.virtual: datetime | None = None
+        self.wall = wall or (lambda: datetime.now(UTC))
+        by_name: dict[str, Script] = {}
+        for name, state in (states.states if states is not None else {}).items():
+            script = Script(name, [_step(s) for s in state.stimuli], state.defaults())
+            by_name[name] = script
+            self.scripts.append(script)
+        for it in plan.interactions:
+            if it.problem or not isinstance(it.expected_body, dict):
+                continue
+            message = it.event_type.removeprefix("electronic-monitoring.")
+            self.templates.setdefault(message, it.expected_body)
+            if it.request is not None:
+                request = Step(it.request.message, tokens=dict(it.request.token_pointers))
+                steps = [s for name, _ in it.states for s in by_name[name].steps] if it.states else []
+                script = Script(f"request of {it.key}", [*steps, request])
+                script.answers.append(Answer(message, {}, it.expected_body))
+                self.scripts.append(script)
+            elif len(it.states) == 1 and it.states[0][0] in by_name:
+                name, params = it.states[0]
+                by_name[name].answers.append(Answer(message, dict(params), it.expected_body))
+        self.token_pointers: dict[str, dict[str, str]] = {}
+        for script in self.scripts:
+            for step in script.steps:
+                self.token_pointers.setdefault(step.message, {}).update(step.tokens)
+
+    # -- the clock -----------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.virtual if self.virtual is not None else self.wall()
+
+    def tick(self, body: dict[str, Any]) -> list[Out]:
+        """em-harness.sim-clock: take its `now` as the time until the next tick; acknowledge it."""
+        moment = parse_utc(body.get("now"))
+        if moment is None:
+            return []
+        self.virtual = moment
+        ack = {"eventType": CLOCK_ACK, "provider": self.provider, "now": body["now"]}
+        return [Out(CLOCK_ACK, ack, {"eventType": CLOCK_ACK, "content-type": "application/json"})]
+
+    # -- receiving -----------------------------------------------------------------------------
+    def message_of(self, address: str) -> str | None:
+        for message, channel in self.plan.channels.items():
+            if channel == address:
+                return message
+        return None
+
+    def receive(self, address: str, body: Any) -> list[Out]:
+        """The answers to one received message (none for what the provider does not consume)."""
+        if not isinstance(body, dict):
+            return []  # a poison message: dropped, never a crash
+        if address == CLOCK:
+            return self.tick(body)
+        message = self.message_of(address)
+        if message is None or address not in self.plan.consumes:
+            return []
+        event_id = body.get("eventId")
+        if isinstance(event_id, str):
+            if event_id in self.seen:
+                return []  # a redelivery or a duplicate delivery: answered once already
+            self.seen.add(event_id)
+        context = self._context(message, body)
+        context.history.append((message, body))
+        for step_message, step_body in context.history[-1:]:
+            for pointer, kind in self.token_pointers.get(step_message, {}).items():
+                value = _get(step_body, pointer)
+                if value is not _MISSING and value is not None:
+                    context.tokens.setdefault(kind, value)
+        if context.person is None and isinstance(body.get("personReference"), dict):
+            context.person = copy.deepcopy(body["personReference"])
+        return [self._out(context, m, b) for m, b in self._answers(context)]
+
+    def _context(self, message: str, body: dict[str, Any]) -> Context:
+        values = set()
+        for pointer in self.token_pointers.get(message, {}):
+            value = _get(body, pointer)
+            if value is not _MISSING and value is not None:
+                values.add(str(value))
+        for context in self.contexts:
+            if values & {str(v) for v in context.tokens.values()}:
+                return context
+        context = Context()
+        self.contexts.append(context)
+        return context
+
+    def _matches(self, script: Script, history: list[tuple[str, dict[str, Any]]]) -> bool:
+        if len(script.steps) < len(history):
+            return False
+        for step, (message, body) in zip(script.steps, history, strict=False):
+            if step.message != message:
+                return False
+            if not all(_same(v, _get(body, p)) for p, v in step.literals.items()):
+                return False
+        return True
+
+    def _answers(self, context: Context) -> list[tuple[str, dict[str, Any]]]:
+        history = context.history
+        matching = [s for s in self.scripts if self._matches(s, history)]
+        complete = [s for s in matching if len(s.steps) == len(history) and s.answers]
+        chosen: list[tuple[str, dict[str, Any]]] = []
+        if complete:
+            best = max(s.weight for s in complete)
+            for script in (s for s in complete if s.weight == best):
+                params = dict(script.defaults)
+                for step, (_, body) in zip(script.steps, history, strict=False):
+                    for pointer, name in step.params.items():
+                        if (value := _get(body, pointer)) is not _MISSING:
+                            params[name] = value
+                answers = [a for a in script.answers if all(_same(v, params.get(k)) for k, v in a.params.items())]
+                chosen += [c for c in _merged(answers or script.answers) if c[0] not in (m for m, _ in chosen)]
+        else:
+            for script in matching:
+                step = script.steps[len(history)] if len(script.steps) > len(history) else None
+                if step is None or step.after is None or step.after in (m for m, _ in chosen):
+                    continue
+                template = self._template(step.after, step.after_where)
+                if template is not None:
+                    chosen.append((step.after, template))
+        return self._with_announcements(context, chosen)
+
+    def _template(self, message: str, where: dict[str, Any]) -> dict[str, Any] | None:
+        candidates = [a.body for s in self.scripts for a in s.answers if a.message == message]
+        candidates += [self.templates[message]] if message in self.templates else []
+        candidates += [self.plan.examples[message]] if message in self.plan.examples else []
+        for body in candidates:
+            if all(_same(v, _get(body, p)) for p, v in where.items()):
+                return copy.deepcopy(body)
+        if not candidates:
+            return None
+        body = copy.deepcopy(candidates[0])
+        for pointer, value in where.items():
+            set_pointer(body, pointer, value)
+        return body
+
+    def _with_announcements(
+        self, context: Context, chosen: list[tuple[str, dict[str, Any]]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The announcing message (case-created) once per order, before anything that echoes its value."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        for name, (announcer, _) in self.correlation.announced.items():
+            needs = any(
+                e.kind == "announced" and e.name == name
+                for m, _ in chosen
+                for expects in self.correlation.echo.get(m, {}).values()
+                for e in expects
+            ) or any(m == announcer for m, _ in chosen)
+            if needs and name not in context.announced:
+                body = next((b for m, b in chosen if m == announcer), None) or self._template(announcer, {})
+                if body is not None:
+                    out.append((announcer, body))
+        announcers = {a for a, _ in self.correlation.announced.values()}
+        out += [(m, b) for m, b in chosen if m not in announcers]
+        return out
+
+    # -- answering -----------------------------------------------------------------------------
+    def _out(self, context: Context, message: str, template: dict[str, Any]) -> Out:
+        body = {k: v for k, v in copy.deepcopy(template).items() if k != "eventId"}
+        for name, (announcer, pointer) in self.correlation.announced.items():
+            if message == announcer:
+                context.announced[name] = secrets.token_hex(16)
+                set_pointer(body, pointer, context.announced[name])
+        for pointer, expects in self.correlation.echo.get(message, {}).items():
+            for expect in expects:
+                source = context.tokens if expect.kind == "token" else context.announced
+                if expect.name in source and "*" not in pointer:
+                    set_pointer(body, pointer, source[expect.name])
+                    break
+        now = utc_text(self.now())
+        for key in ("occurredAt", "publishedAt"):
+            if key in body:
+                body[key] = now
+        if context.person is not None and "personReference" not in body:
+            with_person = {**body, "personReference": copy.deepcopy(context.person)}
+            if self._valid(message, with_person):  # the identifiers go wherever the schema takes them
+                body = with_person
+        elif context.person is not None:
+            body["personReference"] = copy.deepcopy(context.person)
+        sealed = seal(body)
+        context.sent.append((message, sealed))
+        address = self.plan.channels.get(message, f"electronic-monitoring.{message}")
+        return Out(address, sealed, {"eventType": sealed.get("eventType", address), "content-type": "application/json"})
+
+    def _valid(self, message: str, body: dict[str, Any]) -> bool:
+        registry = self.plan.registry
+        doc = next((d for d in registry.messages() if d.name == message), None)
+        return doc is not None and not registry.errors(doc, seal(body)) and not registry.undeclared(doc, body)
+
+    # -- playing a state -----------------------------------------------------------------------
+    def play(self, state: str, params: dict[str, Any] | None = None) -> list[Out]:
+        """Every answer of a provider state, for a fresh order, without any stimulus (`--play STATE`)."""
+        script = next((s for s in self.scripts if s.name == state), None)
+        if script is None:
+            known = ", ".join(s.name for s in self.scripts if not s.name.startswith("request of "))
+            raise KeyError(f"no provider state {state!r} of {self.provider}; known: {known}")
+        context = Context(tokens={"order_id": secrets.token_hex(16)})
+        self.contexts.append(context)
+        wanted = {**script.defaults, **(params or {})}
+        answers = [a for a in script.answers if all(_same(v, wanted.get(k)) for k, v in a.params.items())]
+        chosen = _merged(answers or script.answers)
+        for message, body in chosen:  # the pact example's own identifiers stand for the order's
+            for pointer, expects in self.correlation.echo.get(message, {}).items():
+                for expect in expects:
+                    if expect.kind == "token" and "*" not in pointer and (v := _get(body, pointer)) is not _MISSING:
+                        context.tokens[expect.name] = v
+        return [self._out(context, m, b) for m, b in self._with_announcements(context, chosen)]
