@@ -26,10 +26,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from harness.bus.recorded import Recorded
 from harness.catalogue.envelope import seal
+from harness.catalogue.flows import Ref
 from harness.catalogue.pactverifier import pointer_get
 from harness.simulate.clock import parse_utc, utc_text
 from harness.simulate.stimuli import set_pointer
+from harness.verify.flows import LONDON, Evaluator, FlowRun, Missing, to_time
 from harness.verify.plan import Plan
 
 CLOCK = "em-harness.sim-clock"
@@ -38,6 +41,7 @@ READY = "em-harness.ready"
 _TOKEN = re.compile(r"\{token:([A-Za-z_][A-Za-z0-9_]*)\}")
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _MISSING = object()
+_LONDON_TEXT = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 
 
 @dataclass
@@ -91,6 +95,7 @@ class Context:
     announced: dict[str, Any] = field(default_factory=dict)
     person: Any = None  # the personReference of the order, as received
     sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    pending: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def _step(stim: Any) -> Step:
@@ -118,6 +123,54 @@ def _same(expected: Any, found: Any) -> bool:
     if expected is None:
         return found is _MISSING or found is None
     return found is not _MISSING and str(found) == str(expected)
+
+
+def _flow_pointer(path: str) -> str:
+    from harness.catalogue.flows import path_pointer
+
+    return path_pointer(path) or ""
+
+
+def _like(current: Any, value: Any) -> Any:
+    """A computed instant written the way the field writes instants (London local or UTC RFC 3339)."""
+    moment = to_time(value)
+    if moment is None or (isinstance(value, str) and (not isinstance(current, str) or current == value)):
+        return value
+    if isinstance(current, str) and _LONDON_TEXT.match(current):
+        return moment.astimezone(LONDON).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, str) and _LONDON_TEXT.match(value) and current is _MISSING:
+        return value
+    return utc_text(moment.astimezone(UTC))
+
+
+def _apply(rule: Any, evaluator: Evaluator, here: Recorded, body: dict[str, Any]) -> None:
+    """Change `body` so that one flow rule about its own field holds, where the rule says how."""
+    try:
+        if rule.when is not None and not evaluator.holds(rule.when, here)[0]:
+            return
+    except Missing:
+        return
+    target = rule.args[0]
+    if not isinstance(target, Ref) or target.step is not None or target.stimulus is not None:
+        return
+    try:
+        if evaluator.holds(rule, here)[0]:
+            return
+    except Missing:
+        pass
+    current = _get(body, target.pointer)
+    try:
+        if rule.op in ("equal", "within"):
+            value = evaluator.value(rule.args[1], here)
+        elif rule.op == "compare" and rule.args[1] in (">=", "<=", "=="):
+            value = evaluator.value(rule.args[2], here)
+        elif rule.op == "in" and rule.args[1]:
+            value = rule.args[1][0]
+        else:
+            return
+    except Missing:
+        return
+    set_pointer(body, target.pointer, _like(current, value))
 
 
 def _leaves(value: Any) -> int:
@@ -184,6 +237,7 @@ class StubModel:
             elif len(it.states) == 1 and it.states[0][0] in by_name:
                 name, params = it.states[0]
                 by_name[name].answers.append(Answer(message, dict(params), it.expected_body))
+        self.flows = [f.flow for f in plan.flows if f.flow.usable]
         self.token_pointers: dict[str, dict[str, str]] = {}
         for script in self.scripts:
             for step in script.steps:
@@ -224,15 +278,27 @@ class StubModel:
                 return []  # a redelivery or a duplicate delivery: answered once already
             self.seen.add(event_id)
         context = self._context(message, body)
-        context.history.append((message, body))
-        for step_message, step_body in context.history[-1:]:
-            for pointer, kind in self.token_pointers.get(step_message, {}).items():
-                value = _get(step_body, pointer)
-                if value is not _MISSING and value is not None:
-                    context.tokens.setdefault(kind, value)
+        for pointer, kind in self.token_pointers.get(message, {}).items():
+            value = _get(body, pointer)
+            if value is not _MISSING and value is not None:
+                context.tokens.setdefault(kind, value)
         if context.person is None and isinstance(body.get("personReference"), dict):
             context.person = copy.deepcopy(body["personReference"])
-        return [self._out(context, m, b) for m, b in self._answers(context)]
+        # A message that continues no state of this order yet (a visit overtaking its order on the bus) waits
+        # until the order has reached the point where it does.
+        context.pending.append((message, body))
+        outs: list[Out] = []
+        progress = True
+        while progress:
+            progress = False
+            for item in list(context.pending):
+                if any(self._matches(s, [*context.history, item]) for s in self.scripts):
+                    context.pending.remove(item)
+                    context.history.append(item)
+                    outs += [self._out(context, m, b) for m, b in self._answers(context)]
+                    progress = True
+                    break
+        return outs
 
     def _context(self, message: str, body: dict[str, Any]) -> Context:
         values = set()
@@ -260,11 +326,23 @@ class StubModel:
     def _answers(self, context: Context) -> list[tuple[str, dict[str, Any]]]:
         history = context.history
         matching = [s for s in self.scripts if self._matches(s, history)]
-        complete = [s for s in matching if len(s.steps) == len(history) and s.answers]
+        flowed = {f.given for f in self.flows}
+        complete = [s for s in matching if len(s.steps) == len(history) and (s.answers or s.name in flowed)]
         chosen: list[tuple[str, dict[str, Any]]] = []
         if complete:
             best = max(s.weight for s in complete)
-            for script in (s for s in complete if s.weight == best):
+            top = [s for s in complete if s.weight == best]
+            # A state that only a flow describes (no pact example) says what its less specific sibling says,
+            # and what its flow adds.
+            speaking = next(
+                (
+                    [s for s in complete if s.weight == w and s.answers]
+                    for w in sorted({s.weight for s in complete}, reverse=True)
+                    if any(s.weight == w and s.answers for s in complete)
+                ),
+                [],
+            )
+            for script in speaking:
                 params = dict(script.defaults)
                 for step, (_, body) in zip(script.steps, history, strict=False):
                     for pointer, name in step.params.items():
@@ -272,6 +350,8 @@ class StubModel:
                             params[name] = value
                 answers = [a for a in script.answers if all(_same(v, params.get(k)) for k, v in a.params.items())]
                 chosen += [c for c in _merged(answers or script.answers) if c[0] not in (m for m, _ in chosen)]
+            for script in top:
+                chosen += self._flow_steps(script, context, chosen)
         else:
             for script in matching:
                 step = script.steps[len(history)] if len(script.steps) > len(history) else None
@@ -280,7 +360,68 @@ class StubModel:
                 template = self._template(step.after, step.after_where)
                 if template is not None:
                     chosen.append((step.after, template))
-        return self._with_announcements(context, chosen)
+        return self._with_announcements(context, self._in_flow_order(context, chosen))
+
+    def _given(self, context: Context) -> list[Any]:
+        """The flows whose provider state this order is on the way to (its stimuli so far match)."""
+        matching = [s for s in self.scripts if self._matches(s, context.history)]
+        n = len(context.history)
+        weight = {s.name: sum(len(step.literals) for step in s.steps[:n]) for s in matching}
+        best = max(weight.values(), default=0)
+        names = {name for name, w in weight.items() if w == best}  # the most specific reading of the order
+        return [f for f in self.flows if f.given in names]
+
+    def _flow_steps(self, script: Script, context: Context, chosen: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+        """What a flow of this state awaits (count once / at least once) that neither the pacts nor earlier
+        answers gave: the state's description is prose, the flow says it in a form the stub can follow."""
+        out: list[tuple[str, dict[str, Any]]] = []
+        for flow in (f for f in self.flows if f.given == script.name):
+            for step in flow.steps:
+                if not step.awaited:
+                    continue
+                where = {_flow_pointer(p): v for p, v in step.where.items()}
+                done = [*context.sent, *chosen, *out]
+                if any(m == step.message and all(_same(v, _get(b, p)) for p, v in where.items()) for m, b in done):
+                    continue
+                template = self._template(step.message, where)
+                if template is not None:
+                    out.append((step.message, template))
+        return out
+
+    def _in_flow_order(self, context: Context, chosen: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+        """Answers in the order the flows list their steps (a status `installed` after the visit)."""
+        order: list[tuple[str, dict[str, Any]]] = []
+        for flow in self._given(context):
+            for step in flow.steps:
+                order.append((step.message, {_flow_pointer(p): v for p, v in step.where.items()}))
+
+        def rank(item: tuple[str, dict[str, Any]]) -> int:
+            message, body = item
+            for i, (m, where) in enumerate(order):
+                if m == message and all(_same(v, _get(body, p)) for p, v in where.items()):
+                    return i
+            return len(order)
+
+        return sorted(chosen, key=rank)
+
+    def _honour_flows(self, context: Context, message: str, body: dict[str, Any]) -> None:
+        """Make an answer keep the value rules of the flows its order is in (times from the stimuli, an end
+        no earlier than its start, a duration that is end minus start). A rule that names a value this order
+        does not have is left to the judge."""
+        records = [Recorded(i, 0.0, m, {}, b, "supplier") for i, (m, b) in enumerate(context.sent)]
+        stimuli = [Recorded(i, 0.0, m, {}, b, "stimulus") for i, (m, b) in enumerate(context.history)]
+        for flow in self._given(context):
+            run = FlowRun(flow, records, stimuli)
+            steps = {s.id: run.of(s) for s in flow.steps}
+            evaluator = Evaluator(run, steps)
+            here = Recorded(len(records), 0.0, message, {}, body, "supplier")
+            for step in flow.steps:
+                where = {_flow_pointer(p): v for p, v in step.where.items()}
+                if step.message != message or not all(_same(v, _get(body, p)) for p, v in where.items()):
+                    continue
+                for _ in range(2):  # a rule may use a value an earlier rule set (duration after end)
+                    for rule in step.rules:
+                        _apply(rule, evaluator, here, body)
 
     def _template(self, message: str, where: dict[str, Any]) -> dict[str, Any] | None:
         candidates = [a.body for s in self.scripts for a in s.answers if a.message == message]
@@ -333,6 +474,7 @@ class StubModel:
         for key in ("occurredAt", "publishedAt"):
             if key in body:
                 body[key] = now
+        self._honour_flows(context, message, body)
         if context.person is not None and "personReference" not in body:
             with_person = {**body, "personReference": copy.deepcopy(context.person)}
             if self._valid(message, with_person):  # the identifiers go wherever the schema takes them
