@@ -210,6 +210,7 @@ class StubModel:
 
     def __init__(self, plan: Plan, states: Any, wall: Any = None) -> None:
         self.plan = plan
+        self.states = states
         self.provider = plan.provider
         self.correlation = plan.correlation
         self.scripts: list[Script] = []
@@ -360,7 +361,8 @@ class StubModel:
                 template = self._template(step.after, step.after_where)
                 if template is not None:
                     chosen.append((step.after, template))
-        return self._with_announcements(context, self._in_flow_order(context, chosen))
+        first = {s.name for s in complete} if complete else set()
+        return self._with_announcements(context, self._in_flow_order(context, chosen, first))
 
     def _given(self, context: Context) -> list[Any]:
         """The flows whose provider state this order is on the way to (its stimuli so far match)."""
@@ -388,10 +390,11 @@ class StubModel:
                     out.append((step.message, template))
         return out
 
-    def _in_flow_order(self, context: Context, chosen: list[tuple[str, dict[str, Any]]]) -> list[Any]:
-        """Answers in the order the flows list their steps (a status `installed` after the visit)."""
+    def _in_flow_order(self, context: Context, chosen: list[tuple[str, dict[str, Any]]], first: set[str]) -> list[Any]:
+        """Answers in the order the flows list their steps (a status `installed` after the visit), the flows
+        of the state just reached first."""
         order: list[tuple[str, dict[str, Any]]] = []
-        for flow in self._given(context):
+        for flow in sorted(self._given(context), key=lambda f: f.given not in first):
             for step in flow.steps:
                 order.append((step.message, {_flow_pointer(p): v for p, v in step.where.items()}))
 
@@ -492,20 +495,24 @@ class StubModel:
         return doc is not None and not registry.errors(doc, seal(body)) and not registry.undeclared(doc, body)
 
     # -- playing a state -----------------------------------------------------------------------
-    def play(self, state: str, params: dict[str, Any] | None = None) -> list[Out]:
-        """Every answer of a provider state, for a fresh order, without any stimulus (`--play STATE`)."""
-        script = next((s for s in self.scripts if s.name == state), None)
-        if script is None:
-            known = ", ".join(s.name for s in self.scripts if not s.name.startswith("request of "))
+    def play(self, state: str, params: dict[str, Any] | None = None, seed: int | None = None) -> list[Out]:
+        """Every answer of a provider state for a fresh order (`--play STATE`): the stub feeds itself the
+        state's stimuli, with fresh identifiers, as verify would publish them, and returns what it answers."""
+        import random
+
+        from harness.simulate.stimuli import Tokens, build_stimuli
+
+        definition = self.states.states.get(state) if self.states is not None else None
+        if definition is None:
+            known = ", ".join(self.states.states) if self.states is not None else "none"
             raise KeyError(f"no provider state {state!r} of {self.provider}; known: {known}")
-        context = Context(tokens={"order_id": secrets.token_hex(16)})
-        self.contexts.append(context)
-        wanted = {**script.defaults, **(params or {})}
-        answers = [a for a in script.answers if all(_same(v, wanted.get(k)) for k, v in a.params.items())]
-        chosen = _merged(answers or script.answers)
-        for message, body in chosen:  # the pact example's own identifiers stand for the order's
-            for pointer, expects in self.correlation.echo.get(message, {}).items():
-                for expect in expects:
-                    if expect.kind == "token" and "*" not in pointer and (v := _get(body, pointer)) is not _MISSING:
-                        context.tokens[expect.name] = v
-        return [self._out(context, m, b) for m, b in self._with_announcements(context, chosen)]
+        tokens = Tokens(random.Random(seed))
+        stimuli = build_stimuli(definition, params or {}, tokens, self.plan.examples, self.plan.channels)
+        outs: list[Out] = []
+        for stim in stimuli:
+            if stim.advance and self.virtual is not None:
+                from datetime import timedelta
+
+                self.virtual += timedelta(seconds=stim.advance)
+            outs += self.receive(stim.channel, stim.body)
+        return outs
