@@ -152,7 +152,9 @@ def _at(body: Any, pointer: str) -> Any:
 
 def _cemo(svc: Any, outs: list[Any]) -> bool:
     order = svc.orders.get(_one(outs, "case-created", "/additionalInformation/orderId"))
-    return order is not None and {s.status for s in order.statuses} == {"approved", "installed"} and len(order.fitted_devices) == 1
+    if order is None:
+        return False
+    return {s.status for s in order.statuses} == {"approved", "installed"} and len(order.fitted_devices) == 1
 
 
 def _stored(svc: Any, outs: list[Any]) -> bool:
