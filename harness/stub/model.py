@@ -23,12 +23,12 @@ import copy
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from harness.bus.recorded import Recorded
 from harness.catalogue.envelope import seal
-from harness.catalogue.flows import Ref
+from harness.catalogue.flows import Call, Minus, Ref, refs_of
 from harness.catalogue.pactverifier import pointer_get
 from harness.simulate.clock import parse_utc, utc_text
 from harness.simulate.stimuli import set_pointer
@@ -143,8 +143,10 @@ def _like(current: Any, value: Any) -> Any:
     return utc_text(moment.astimezone(UTC))
 
 
-def _apply(rule: Any, evaluator: Evaluator, here: Recorded, body: dict[str, Any]) -> None:
-    """Change `body` so that one flow rule about its own field holds, where the rule says how."""
+def _apply(rule: Any, evaluator: Evaluator, here: Recorded, body: dict[str, Any], pinned: set[str]) -> None:
+    """Change `body` so that one flow rule about its own field holds, where the rule says how.
+
+    `duration = seconds(end - start)` with the duration pinned by another rule sets the end instead."""
     try:
         if rule.when is not None and not evaluator.holds(rule.when, here)[0]:
             return
@@ -159,6 +161,17 @@ def _apply(rule: Any, evaluator: Evaluator, here: Recorded, body: dict[str, Any]
     except Missing:
         pass
     current = _get(body, target.pointer)
+    expr = rule.args[1] if len(rule.args) > 1 else None
+    if rule.op == "equal" and target.pointer in pinned and isinstance(expr, Call) and isinstance(expr.arg, Minus):
+        later, earlier = expr.arg.left, expr.arg.right
+        try:
+            base = to_time(evaluator.value(earlier, here))
+        except Missing:
+            return
+        if isinstance(later, Ref) and base is not None and isinstance(current, int | float):
+            moment = base + timedelta(seconds=current)
+            set_pointer(body, later.pointer, _like(_get(body, earlier.pointer), moment))
+        return
     try:
         if rule.op in ("equal", "within"):
             value = evaluator.value(rule.args[1], here)
@@ -422,9 +435,18 @@ class StubModel:
                 where = {_flow_pointer(p): v for p, v in step.where.items()}
                 if step.message != message or not all(_same(v, _get(body, p)) for p, v in where.items()):
                     continue
+                pinned = {  # fields a rule fixes from outside the message (a duration from the telemetry)
+                    r.args[0].pointer
+                    for r in step.rules
+                    if r.op == "equal"
+                    and isinstance(r.args[0], Ref)
+                    and r.args[0].step is None
+                    and r.args[0].stimulus is None
+                    and any(x.step is not None or x.stimulus is not None for x in refs_of(r.args[1]))
+                }
                 for _ in range(2):  # a rule may use a value an earlier rule set (duration after end)
                     for rule in step.rules:
-                        _apply(rule, evaluator, here, body)
+                        _apply(rule, evaluator, here, body, pinned)
 
     def _template(self, message: str, where: dict[str, Any]) -> dict[str, Any] | None:
         candidates = [a.body for s in self.scripts for a in s.answers if a.message == message]
