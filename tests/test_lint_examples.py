@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harness.catalogue.lint import check_examples_against_states, lint_project
+from harness.catalogue.lint import CHECKS, check_examples_against_states, lint_project
 from harness.project import find_project
 
 DATASTORE = "contracts/pacts/em-datastore-field-monitoring-service.json"
@@ -37,6 +37,7 @@ def info(doc: dict[str, Any], i: int) -> dict[str, Any]:
 
 
 def test_the_shipped_examples_agree_with_their_states(root: Path) -> None:
+    assert check_examples_against_states in CHECKS  # `em-harness lint` runs it
     assert findings(root) == []
 
 

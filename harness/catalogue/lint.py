@@ -995,12 +995,13 @@ def check_examples_against_states(ctx: LintContext) -> Iterator[Finding]:
     that begins with its stimuli) fails on the example, with the state's stimuli built for the interaction's
     params (an excused 45-minute absence whose example lasts 30 minutes; a violation that starts two minutes
     before the tamper that raised it). Only what the example and the state fix are compared: a rule that
-    names another step, a fresh identifier, the run's clock (`within`) or an absent value is left to verify.
+    names another step, a fresh identifier, the run's clock (a stimulus's envelope times) or an absent value is
+    left to verify.
     """
     import random
 
     from harness.bus.recorded import Recorded
-    from harness.catalogue.flows import Ref, refs_of
+    from harness.catalogue.flows import Ref
     from harness.simulate.stimuli import Tokens, build_stimuli
     from harness.verify.flows import Evaluator, FlowRun, Missing
 
@@ -1034,7 +1035,7 @@ def check_examples_against_states(ctx: LintContext) -> Iterator[Finding]:
                 ):
                     continue
                 for rule in step.rules:
-                    if rule.op == "within" or not _fixed_by_state(rule, refs_of, Ref, state):
+                    if not _fixed_by_state(rule, state):
                         continue
                     try:
                         if rule.when is not None and not evaluator.holds(rule.when, here)[0]:
@@ -1084,7 +1085,7 @@ def _flow_value(body: Any, path: str) -> Any:
     return _first(body, path_pointer(path) or "")
 
 
-def _fixed_by_state(rule: Any, refs_of: Any, ref_type: Any, state: Any) -> bool:
+def _fixed_by_state(rule: Any, state: Any) -> bool:
     """Does every value the rule reads come from the example itself or from what the state fixes (a literal
     or a parameter, not a fresh token, not the envelope times the harness stamps when it runs)?"""
     for ref in rule.refs():
