@@ -192,6 +192,23 @@ def states(project: Project) -> str:
                 out.append("\nIt expects back (pact: consumer, interaction; flow: steps and counts):\n")
                 out.extend(sorted(dict.fromkeys(expected)))
             out.append("")
+        requests = [
+            (pact, it)
+            for pact in pacts
+            if pact.provider == provider
+            for it in pact.interactions
+            if it.request is not None and not it.states
+        ]
+        if requests:
+            out.append("#### requests of synchronous pacts (no provider state)\n")
+            for pact, it in requests:
+                asked = it.request.body.get("eventType") if isinstance(it.request.body, dict) else None
+                answers = [r.body.get("eventType") for r in it.responses if isinstance(r.body, dict)]
+                out.append(
+                    f"- {pact.consumer}, '{it.description}': the harness publishes the pact's request ({asked}), "
+                    f"fresh ids where the states set them for that message; it expects back {', '.join(answers)}"
+                )
+            out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
