@@ -44,6 +44,13 @@ def test_the_stub_passes_verify_with_every_flow_and_fault_in_memory() -> None:
     assert last.startswith("PASS: 28 of 28 interaction(s), 8 of 8 flow(s), 19 of 19 fault run(s) passed"), last
 
 
+@pytest.mark.parametrize("bus", ["memory://rabbit", "memory://redis", "memory://kafka"])
+def test_the_stub_passes_verify_on_every_memory_broker_kind(bus: str) -> None:
+    run = verify(ROOT, FMS, STUB_APP, bus=bus)
+    assert run.code == 0, run.failing()
+    assert run.console.strip().splitlines()[-1].startswith("PASS: 28 of 28 interaction(s) passed")
+
+
 def test_every_answer_is_schema_valid_correlated_and_sealed() -> None:
     """What the stub says for each state: valid against its schema, its eventId RFC 8785, the order's ids."""
     model = build_model(FMS, ROOT)
@@ -80,6 +87,7 @@ def test_a_redelivered_order_is_answered_once_and_poison_is_dropped() -> None:
         "electronic-monitoring.case-status-returned",
     ]
     assert model.receive(order.channel, order.body) == []  # the same eventId again: nothing new
+    assert [len(c.pending) for c in model.contexts] == [0]  # nor is it kept as an order's next step
     assert model.receive(order.channel, "not json") == []
     assert model.receive("electronic-monitoring.case-created", first[0].body) == []  # not consumed by the FMS
 

@@ -6,16 +6,18 @@ An attribute is the provider's name with `-` as `_`; each is built on first use,
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-_APPS: dict[str, Any] = {}
+_APPS: dict[tuple[str, str, str], Any] = {}
 
 
 def __getattr__(name: str) -> Any:
     if name.startswith("__"):
         raise AttributeError(name)
-    if name not in _APPS:
+    key = (name, os.environ.get("EM_BUS_URL", ""), os.environ.get("EM_CHANNEL_PREFIX", ""))
+    if key not in _APPS:  # one app per bus kind and prefix: each builds its broker for them
         from harness.stub.run import in_process_app
 
-        _APPS[name] = in_process_app(name.replace("_", "-"))
-    return _APPS[name]
+        _APPS[key] = in_process_app(name.replace("_", "-"))
+    return _APPS[key]

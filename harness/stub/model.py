@@ -186,14 +186,6 @@ def _apply(rule: Any, evaluator: Evaluator, here: Recorded, body: dict[str, Any]
     set_pointer(body, target.pointer, _like(current, value))
 
 
-def _leaves(value: Any) -> int:
-    if isinstance(value, dict):
-        return sum(_leaves(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(_leaves(v) for v in value)
-    return 1
-
-
 def _fill(base: Any, other: Any) -> None:
     """Add to `base` what `other` has and it lacks (keys only: a value `base` has is kept)."""
     if isinstance(base, dict) and isinstance(other, dict):
@@ -205,12 +197,12 @@ def _fill(base: Any, other: Any) -> None:
 
 
 def _merged(answers: list[Answer]) -> list[tuple[str, dict[str, Any]]]:
-    """One body per message: the richest pact example, with what the others show and it lacks.
+    """One body per message: the first pact example, with what the others show and it lacks.
 
     Consumers write examples of different depth for one state (an envelope-only one, a full one); the
     answer must satisfy all of them, and pact matching takes a message with more than an example shows."""
     out: dict[str, dict[str, Any]] = {}
-    for answer in sorted(answers, key=lambda a: -_leaves(a.body)):
+    for answer in answers:
         if answer.message not in out:
             out[answer.message] = copy.deepcopy(answer.body)
         else:

@@ -127,24 +127,77 @@ async def serve(provider: str, url: str, prefix: str, root: str | None, play: st
         await stub.stop()
 
 
+def _memory_broker(url: str) -> tuple[Any, str]:
+    """The FastStream broker of the kind a memory bus URL names (the memory bus wraps it in its test broker)."""
+    from harness.bus.memory import check_url
+
+    check_url(url)
+    kind = url.partition("://")[2] or "nats"
+    if kind == "nats":
+        from faststream.nats import NatsBroker
+
+        return NatsBroker(), "nats"
+    if kind in ("rabbit", "rabbitmq", "amqp"):
+        from faststream.rabbit import RabbitBroker
+
+        return RabbitBroker(), "rabbit"
+    if kind == "redis":
+        from faststream.redis import RedisBroker
+
+        return RedisBroker(), "redis"
+    from faststream.kafka import KafkaBroker
+
+    return KafkaBroker(), "kafka"
+
+
 def in_process_app(provider: str, root: str | Path | None = None) -> Any:
-    """A FastStream app for the memory bus: the same model behind subscribers on every channel it consumes."""
-    from wirekit.bus import app as app_for
-    from wirekit.bus import broker_from_env, channel, publish, subscriber
+    """A FastStream app for the memory bus: the same model behind subscribers on every channel it consumes,
+    with the channel mapping of the broker kind the memory URL names (harness/bus/<kind>.py says it)."""
+    from faststream import FastStream
 
     model = build_model(provider, root or os.environ.get("EM_HARNESS_ROOT"))
-    broker = broker_from_env()
-    app = app_for(broker)
-    app.stub_model = model
+    broker, kind = _memory_broker(os.environ.get("EM_BUS_URL", "memory") or "memory")
+    prefix = os.environ.get("EM_CHANNEL_PREFIX", "")
+    group = f"{provider}-stub"
+    exchange = None
+    if kind == "rabbit":
+        from faststream.rabbit import ExchangeType, RabbitExchange
+
+        from harness.bus.amqp import exchange_name
+
+        channels = {c.address: c.bindings for c in model.plan.asyncapi.channels.values()}
+        exchange = RabbitExchange(exchange_name(RunSpec(channels=channels)), type=ExchangeType.TOPIC, durable=True)
+
+    def subscribe(address: str) -> Any:
+        if kind == "rabbit":
+            from faststream.rabbit import RabbitQueue
+
+            return broker.subscriber(RabbitQueue(f"{group}.{address}", auto_delete=True, routing_key=address), exchange)
+        if kind == "redis":
+            from faststream.redis import StreamSub
+
+            return broker.subscriber(stream=StreamSub(address, group=group, consumer=f"{group}-{os.getpid()}"))
+        return broker.subscriber(address)
+
+    async def publish(out: Out) -> None:
+        address = prefix + out.address
+        if kind == "rabbit":
+            await broker.publish(out.body, exchange=exchange, routing_key=address, headers=out.headers)
+        elif kind == "redis":
+            await broker.publish(out.body, stream=address, headers=out.headers)
+        else:
+            await broker.publish(out.body, address, headers=out.headers)
 
     def handler(address: str) -> Callable[..., Any]:
         async def consume(body: Any) -> None:
             for out in model.receive(address, body):
-                await publish(broker, out.body, channel(out.address), out.headers)
+                await publish(out)
 
         consume.__name__ = "on_" + address.replace(".", "_").replace("-", "_")
         return consume
 
     for address in sorted({*model.plan.consumes, CLOCK}):
-        subscriber(broker, channel(address), f"{provider}-stub")(handler(address))
+        subscribe(prefix + address)(handler(address))
+    app = FastStream(broker)
+    app.stub_model = model
     return app
