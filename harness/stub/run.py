@@ -65,8 +65,8 @@ class BusStub:
 
     async def start(self) -> None:
         await self.transport.connect()
-        if self.transport.kind == "redis":  # the tap's consumer group on every catalogue stream
-            await self.transport.declare()
+        if self.transport.kind in ("redis", "sqs"):  # Redis: the tap's consumer group on every catalogue stream;
+            await self.transport.declare()  # SNS: the run's topic ARNs (creating a topic that exists returns it)
         await self.transport.tap(self._deliver)
         self._task = asyncio.get_running_loop().create_task(self._serve())
         await self.transport.health()  # a round trip: the broker knows the tap before anyone is told
