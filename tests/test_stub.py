@@ -36,6 +36,13 @@ def _nats() -> str:
         pytest.skip("NATS not reachable on 127.0.0.1:4222 (run scripts/services.sh)")
 
 
+@pytest.fixture(autouse=True)
+def _bus_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """verify sets EM_BUS_URL for the app it loads; put it back, so later tests build their apps for memory."""
+    monkeypatch.setenv("EM_BUS_URL", "memory")
+    monkeypatch.delenv("EM_CHANNEL_PREFIX", raising=False)
+
+
 def test_the_stub_passes_verify_with_every_flow_and_fault_in_memory() -> None:
     run = verify(ROOT, FMS, STUB_APP, flows=None, faults=["duplicate", "redeliver", "reorder", "delay", "poison"])
     assert run.code == 0, run.failing()
