@@ -422,6 +422,25 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", message="Unclosed")
 
 
+@app.command()
+def stub(
+    provider: Annotated[str, typer.Option("--provider", help="The supplier to stand in for.")],
+    bus: Annotated[str | None, typer.Option("--bus", help="The broker URL (default: EM_BUS_URL).")] = None,
+    channel_prefix: Annotated[
+        str | None, typer.Option("--channel-prefix", help="Prefix every channel (default: EM_CHANNEL_PREFIX).")
+    ] = None,
+    play: Annotated[
+        str | None, typer.Option("--play", help="Publish this provider state's messages for a fresh order.")
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="With --play: stop once they are published.")] = False,
+    root: RootOption = None,
+) -> None:
+    """A stub supplier from the contract: answers the MoJ's messages as the states and pacts say (until stopped)."""
+    from harness.stub.command import run_stub
+
+    raise typer.Exit(run_stub(provider, bus, channel_prefix, play, once, root))
+
+
 def main() -> None:
     """Console entry point: every user-caused error becomes one line and exit code 2."""
     debug = os.environ.get("EM_HARNESS_DEBUG") == "1"

@@ -186,7 +186,7 @@ class SqsTransport(Transport):
     async def tap(self, deliver: Deliver) -> None:
         self._deliver = deliver
         for i, (name, fifo) in enumerate(sorted(self.topics.items())):
-            queue = f"{self.prefix}{TAP}{i or ''}" + (".fifo" if fifo else "")
+            queue = f"{self.prefix}{TAP.replace('em-harness', self.run.tap_id)}{i or ''}" + (".fifo" if fifo else "")
             attributes = {"FifoQueue": "true"} if fifo else {}
             url = (await self.sqs.create_queue(QueueName=queue, Attributes=attributes))["QueueUrl"]
             self.tap_queues.append((url, ""))  # noted at once: cleanup removes it even if the rest fails
