@@ -53,7 +53,7 @@ def test_update_replaces_the_raised_violation(example) -> None:
     t.handle(example("violation-updated", 1))
     (entry,) = t.timeline(device_wearer=WEARER)
     assert entry.detail["active"] is False and entry.detail["reasonable_excuse"] is True
-    assert entry.detail["end"] == datetime(2026, 6, 20, 20, 35, tzinfo=UTC)
+    assert entry.detail["end"] == datetime(2026, 6, 20, 20, 50, tzinfo=UTC)  # the excused 45-minute absence
 
 
 def test_replayed_batch_adds_nothing(example) -> None:
