@@ -988,3 +988,21 @@ def check_flows(ctx: LintContext) -> Iterator[Finding]:
 
 
 CHECKS.extend([check_correlation_rules, check_flows])
+
+
+# -- simulation scenarios (contracts/scenarios/*.yaml, harness.simulate.scenario) ----------------------
+def check_scenarios(ctx: LintContext) -> Iterator[Finding]:
+    """Scenarios: their shape, known recipes, a known provider that receives the simulated telemetry."""
+    from harness.simulate.scenario import read, scenario_files
+
+    api = _asyncapi(ctx)
+    systems = api.systems() if api is not None else None
+    for path in scenario_files(ctx.project.contracts_dir / "scenarios"):
+        raw, found = read(path)
+        for p in found:
+            yield ctx.finding(path, p.pointer, p.problem)
+        if not found and systems is not None and raw["provider"] not in systems:
+            yield ctx.finding(path, "/provider", f"{raw['provider']!r} is no system of contracts/asyncapi.yaml")
+
+
+CHECKS.append(check_scenarios)
