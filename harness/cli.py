@@ -187,6 +187,44 @@ def verify(
 
 
 @app.command()
+def simulate(
+    scenario: Annotated[str, typer.Option("--scenario", help="A scenario of contracts/scenarios, e.g. curfew-basic.")],
+    provider: Annotated[str, typer.Option("--provider", help="The supplier's system, e.g. field-monitoring-service.")],
+    subjects: Annotated[int | None, typer.Option("--subjects", help="Wearers (default: the scenario's).")] = None,
+    days: Annotated[int | None, typer.Option("--days", help="Simulated days (default: the scenario's).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same world, same result.")] = 1,
+    bus: Annotated[str, typer.Option("--bus", help="memory (default) or a broker URL, as for verify.")] = "memory",
+    supplier_app: Annotated[str | None, typer.Option("--supplier-app", help="The supplier's app, MODULE:APP.")] = None,
+    supplier_cmd: Annotated[
+        str | None, typer.Option("--supplier-cmd", help="Start the supplier as a process; needs a broker --bus.")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the scores and events, as JSON, here.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here (a test case per kind).")] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Write the HTML report (timelines) here.")] = None,
+    root: RootOption = None,
+) -> None:
+    """Score a supplier's breach detection on a simulated world (exit 0 within thresholds, 1 not, 2 error)."""
+    from harness.simulate.command import run_simulate
+
+    raise typer.Exit(
+        run_simulate(
+            scenario,
+            provider,
+            subjects=subjects,
+            days=days,
+            seed=seed,
+            bus=bus,
+            supplier_app=supplier_app,
+            supplier_cmd=supplier_cmd,
+            json_out=json_out,
+            junit=junit,
+            html_out=html_out,
+            root=root,
+        )
+    )
+
+
+@app.command()
 def compat(
     old: Annotated[str, typer.Argument(help="The old schema file, or a message's version folder (schemas/<message>).")],
     new: Annotated[str | None, typer.Argument(help="The new schema file (leave out with a version folder).")] = None,

@@ -451,7 +451,9 @@ class FieldMonitoringService:
             sys_id=self.new_id(),
             category=zone.category,
             start=at,
-            short_description=f"Wearer {'inside the exclusion' if zone.kind == 'exclusion' else 'outside the inclusion'} zone",
+            short_description="Wearer inside the exclusion zone"
+            if zone.kind == "exclusion"
+            else "Wearer outside the inclusion zone",
         )
         case.violations.append(violation)
         case.in_zone[index] = violation
