@@ -198,24 +198,26 @@ def _span(start: datetime, end: datetime | None) -> str:
 def score(world: World, messages: list[dict[str, Any]], thresholds: dict[str, float]) -> Score:
     reports = read_reports(world, messages)
     window = timedelta(minutes=float(thresholds.get("match_window_minutes", 30)))
-    taken: set[int] = set()
-    matches: list[Match] = []
-    missed: list[Truth] = []
-    for t in world.breaches:
-        best: tuple[float, int] | None = None
-        for i, r in enumerate(reports):
-            if i in taken or r.wearer != t.wearer or r.kind != t.kind:
+    # Every (truth, report) pair that may match, best first: overlapping before merely near, then the
+    # nearest start; taken greedily, so a report is the match of the breach it overlaps, not of an earlier one.
+    pairs = []
+    for ti, t in enumerate(world.breaches):
+        for ri, r in enumerate(reports):
+            if r.wearer != t.wearer or r.kind != t.kind:
                 continue
-            r_end = r.end or r.start
-            overlaps = r.start <= t.end and r_end >= t.start
+            overlaps = r.start <= t.end and (r.end or r.start) >= t.start
             gap = abs((r.start - t.start).total_seconds())
-            if (overlaps or gap <= window.total_seconds()) and (best is None or gap < best[0]):
-                best = (gap, i)
-        if best is None:
-            missed.append(t)
-        else:
-            taken.add(best[1])
-            matches.append(Match(t, reports[best[1]]))
+            end_gap = abs(((r.end or r.start) - t.end).total_seconds())
+            if overlaps or gap <= window.total_seconds():
+                pairs.append((not overlaps, gap, end_gap, ti, ri))
+    taken: set[int] = set()
+    chosen: dict[int, int] = {}
+    for *_, ti, ri in sorted(pairs):
+        if ti not in chosen and ri not in taken:
+            chosen[ti] = ri
+            taken.add(ri)
+    matches = [Match(t, reports[chosen[ti]]) for ti, t in enumerate(world.breaches) if ti in chosen]
+    missed = [t for ti, t in enumerate(world.breaches) if ti not in chosen]
     false = [r for i, r in enumerate(reports) if i not in taken]
     negatives = [t for t in world.truth if not t.breach]
     kinds: list[KindScore] = []

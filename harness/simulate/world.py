@@ -184,8 +184,18 @@ class _Builder:
     def truth_of(self, kind: str, start: datetime, end: datetime, recipe: str, breach: bool = True) -> None:
         self.truth.append(Truth(self.w.id, kind, start, end, recipe, breach))
 
-    def seed(self, recipe: str, day: date) -> None:
-        """Seed one situation on the curfew night that starts on `day`."""
+    def slot_time(self, slot: tuple[int, int], before: int, length: int) -> datetime:
+        """A time in the recipe's own share of the simulated days (so GPS situations never overlap), leaving
+        `before` minutes ahead of it and `length` after."""
+        k, n = slot
+        span = 24 * 60 * int(self.p["days"]) // max(n, 1)
+        low = k * span + before + 10
+        high = max(low, (k + 1) * span - length - 10)
+        return self.start + timedelta(minutes=self.rng.randint(low, high))
+
+    def seed(self, recipe: str, day: date, slot: tuple[int, int] = (0, 1)) -> None:
+        """Seed one situation on the curfew night that starts on `day` (GPS ones and tamper: in `slot`, the
+        k-th of n equal shares of the simulated days)."""
         grace = timedelta(minutes=float(self.p["grace_minutes"]))
         c_start, c_end = curfew_window(day, self.w.curfew)
         length = c_end - c_start
@@ -219,18 +229,23 @@ class _Builder:
             s = c_end - self.minutes(50, 45 + 5)
             self.absent(s, s + self.minutes(20, 30), recipe)
         elif recipe in ("repeated-hour", "missing-hour"):
-            # Away across the hour that happens twice (autumn) or never (spring): 00:40 to 01:20 UTC.
+            # Away across the hour that happens twice (autumn) or never (spring): about 00:40 to 01:20 UTC.
+            # Seeded only on the night of that change (London's offset differs between 00:00 and 04:00 UTC).
             change = datetime.combine(day + timedelta(days=1), time(1, 0), tzinfo=UTC)
+            before = (change - timedelta(hours=1)).astimezone(LONDON).utcoffset()
+            after = (change + timedelta(hours=3)).astimezone(LONDON).utcoffset()
+            if before is None or after is None or before == after or (after > before) != (recipe == "missing-hour"):
+                return
             s = change - self.minutes(15, 25)
             self.absent(s, change + self.minutes(15, 30), recipe)
         elif recipe == "exclusion-entry":
-            s = self.start + self.minutes(60, 24 * 60 * int(self.p["days"]) - 180)
+            s = self.slot_time(slot, 0, 60)
             e = s + self.minutes(20, 60)
             assert self.w.exclusion is not None
             self.away.append((s, e, self.w.exclusion[:2], "exclusion"))
             self.truth_of("exclusion_zone", s, e, recipe)
         elif recipe == "outage-breach":
-            s = self.start + self.minutes(120, 24 * 60 * int(self.p["days"]) - 300)
+            s = self.slot_time(slot, 20, 100)
             e = s + self.minutes(20, 40)
             assert self.w.exclusion is not None
             self.away.append((s, e, self.w.exclusion[:2], "exclusion"))
@@ -238,19 +253,19 @@ class _Builder:
             self.truth_of("exclusion_zone", s, e, recipe)
         elif recipe == "inclusion-exit":
             assert self.w.inclusion is not None
-            s = self.start + self.minutes(60, 24 * 60 * int(self.p["days"]) - 180)
+            s = self.slot_time(slot, 0, 90)
             e = s + self.minutes(30, 90)
             far = _offset(self.w.inclusion[:2], self.w.inclusion[2] + 2000, 0)
             self.away.append((s, e, far, "outside"))
             self.truth_of("inclusion_zone", s, e, recipe)
         elif recipe == "boundary-drift":
             assert self.w.exclusion is not None
-            s = self.start + self.minutes(60, 24 * 60 * int(self.p["days"]) - 180)
+            s = self.slot_time(slot, 0, 80)
             e = s + self.minutes(40, 80)
             self.away.append((s, e, self.w.exclusion[:2], "drift"))
             self.truth_of("exclusion_zone", s, e, recipe, breach=False)
         elif recipe == "tamper":
-            at = self.start + self.minutes(30, 24 * 60 * int(self.p["days"]) - 60)
+            at = self.slot_time(slot, 0, 0)
             self.tampers.append(at)
             self.truth_of("tamper", at, at, recipe)
 
@@ -484,7 +499,7 @@ def build_world(
             if breaching:
                 for k, recipe in enumerate(recipes):
                     day = first_day + timedelta(days=(i + k) % days)
-                    builder.seed(recipe, day)
+                    builder.seed(recipe, day, (k, len(recipes)))
             truth.extend(builder.truth)
             sends.extend(builder.sends(start + timedelta(days=days)))
     ordered = [Send(at, n, channel, body) for n, (at, channel, body) in enumerate(sorted(sends, key=lambda s: s[0]))]
