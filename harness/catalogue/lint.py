@@ -1001,8 +1001,9 @@ def check_scenarios(ctx: LintContext) -> Iterator[Finding]:
         raw, found = read(path)
         for p in found:
             yield ctx.finding(path, p.pointer, p.problem)
-        if not found and systems is not None and raw["provider"] not in systems:
-            yield ctx.finding(path, "/provider", f"{raw['provider']!r} is no system of contracts/asyncapi.yaml")
+        provider = raw.get("provider") if isinstance(raw, dict) else None
+        if isinstance(provider, str) and systems is not None and provider not in systems:
+            yield ctx.finding(path, "/provider", f"{provider!r} is no system of contracts/asyncapi.yaml")
 
 
 CHECKS.append(check_scenarios)

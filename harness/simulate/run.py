@@ -54,6 +54,24 @@ def _ceil(moment: datetime) -> datetime:
     return base if base == moment else base + TICK
 
 
+def fresh_supplier(spec: str | None) -> None:
+    """Re-import an in-process supplier's app module, so its state (cases, eventIds seen) starts empty.
+
+    A world is the same for the same seed, ids and eventIds included: a supplier app kept from an earlier
+    run in this process would take the second run's messages for redeliveries. Only the modules that
+    define an app (`app` in their own namespace) under the spec's module are reloaded."""
+    import importlib
+    import sys
+
+    if not spec or ":" not in spec:
+        return
+    name = spec.split(":", 1)[0]
+    for loaded in sorted(m for m in list(sys.modules) if m == name or m.startswith(name + ".")):
+        module = sys.modules.get(loaded)
+        if module is not None and "app" in vars(module):
+            importlib.reload(module)
+
+
 def run_world(
     project: Project,
     world: World,
@@ -71,6 +89,8 @@ def run_world(
     from harness.catalogue.asyncapi import load_asyncapi
 
     asyncapi = load_asyncapi(project.asyncapi_path)
+    if supplier_cmd is None:
+        fresh_supplier(supplier_app or project.default_app(provider))
     attached = attach(
         bus_url,
         provider=provider,
