@@ -133,6 +133,7 @@ def run_simulate(
     json_out: Path | None = None,
     junit: Path | None = None,
     html_out: Path | None = None,
+    record: Path | None = None,
     root: Path | None = None,
     echo: Any = print,
 ) -> int:
@@ -163,6 +164,99 @@ def run_simulate(
         from harness.report.simulate_html import render
 
         html_out.write_text(render(data), "utf-8")
+    if record is not None:
+        write_record(record, result.reported, project)
     if result.error is not None:
         return 2
     return 0 if sc.passed else 1
+
+
+def write_record(path: Path, messages: list[dict[str, Any]], project: Any) -> None:
+    """The supplier's reports as JSON lines (compare --replay reads them), personal values redacted."""
+    from harness.schemas.registry import SchemaRegistry
+
+    registry = SchemaRegistry(project.schemas_dir)
+    with path.open("w", encoding="utf-8") as out:
+        for body in messages:
+            version = body.get("version")
+            doc = registry.get(str(body.get("eventType")), version) if isinstance(version, int) else None
+            out.write(json.dumps(registry.redact(doc, body) if doc is not None else body) + "\n")
+
+
+def _side(
+    project: Any,
+    world: World,
+    provider: str,
+    bus: str,
+    app: str | None,
+    cmd: str | None,
+    replay: Path | None,
+    name: str,
+) -> tuple[list[dict[str, Any]], str]:
+    from harness.simulate.compare import read_replay
+
+    given = [x for x in (app, cmd, replay) if x]
+    if len(given) != 1:
+        raise HarnessError(f"give exactly one of --{name}-app, --{name}-cmd" + (", --replay" if name == "old" else ""))
+    if replay is not None:
+        return read_replay(replay), f"replay {replay.name}"
+    result = run_world(project, world, provider, bus_url=bus, supplier_app=app, supplier_cmd=cmd)
+    if result.error is not None:
+        raise HarnessError(f"{name} supplier {result.label}: {result.error}")
+    return result.reported, result.label
+
+
+def run_compare(
+    scenario_name: str,
+    provider: str,
+    *,
+    old_app: str | None = None,
+    old_cmd: str | None = None,
+    replay: Path | None = None,
+    new_app: str | None = None,
+    new_cmd: str | None = None,
+    subjects: int | None = None,
+    days: int | None = None,
+    seed: int = 1,
+    bus: str = "memory",
+    later_after: float = 60.0,
+    json_out: Path | None = None,
+    root: Path | None = None,
+    echo: Any = print,
+) -> int:
+    """Exit 0 when the two sides reported the same, 1 when they differ (each difference listed), 2 bad input."""
+    from harness.simulate.compare import compare_reports
+
+    if later_after < 0:
+        raise HarnessError(f"--later-after {later_after:g}: give 0 or more seconds")
+    scenario, world = make_world(root, scenario_name, subjects, days, seed)
+    if provider != scenario.provider:
+        raise HarnessError(f"scenario {scenario.name!r} is for {scenario.provider!r}, not {provider!r}")
+    project = find_project(root)
+    old, old_label = _side(project, world, provider, bus, old_app, old_cmd, replay, "old")
+    new, new_label = _side(project, world, provider, bus, new_app, new_cmd, None, "new")
+    diffs, lined_up = compare_reports(world, old, new, later_after=later_after)
+    echo(
+        f"compare {scenario.name} (seed {seed}, {len(world.wearers)} wearer(s)): old {old_label}, new {new_label}: "
+        f"{lined_up} report(s) lined up, {len(diffs)} difference(s)"
+    )
+    counts: dict[str, int] = {}
+    for d in diffs:
+        counts[d.what] = counts.get(d.what, 0) + 1
+        echo(f"  {d.line()}")
+    if counts:
+        echo("compare: DIFFERENT (" + ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) + ")")
+    else:
+        echo("compare: SAME")
+    if json_out is not None:
+        data = {
+            "scenario": scenario.name,
+            "seed": seed,
+            "world": world.digest(),
+            "old": old_label,
+            "new": new_label,
+            "lined_up": lined_up,
+            "differences": [vars(d) for d in diffs],
+        }
+        json_out.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+    return 1 if diffs else 0

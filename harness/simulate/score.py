@@ -169,6 +169,7 @@ def read_reports(world: World, messages: list[dict[str, Any]]) -> list[Report]:
         else:
             known.start = start
             known.end = end if end is not None else known.end
+            known.fields.update(info)  # an update carries the whole current record
     reports = list(violations.values())
     for alert in alerts:
         covered = any(
