@@ -47,6 +47,7 @@ def one(bus: str, subjects: int, days: int, seed: int) -> dict:
         world,
         PROVIDER,
         bus_url=URLS[bus],
+        supplier_app="providers.field_monitoring:app",
         channel_prefix=None if bus == "memory" else f"bench-sim-{uuid.uuid4().hex[:8]}.",
     )
     ran = time.monotonic()

@@ -12,16 +12,17 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.catalogue.envelope import NotCanonicalisable, event_id
 from harness.catalogue.lint import check_scenarios, lint_project
 from harness.project import find_project
 from harness.simulate.command import make_world, run_simulate
 from harness.simulate.score import _end, score
-from harness.simulate.world import distance_m
+from harness.simulate.world import distance_m, seal
 from providers.faulty import SIMULATED
 from tests.helpers import em
 
 FMS = "field-monitoring-service"
-SCENARIOS = ("curfew-basic", "gps-zones", "clock-change", "comms-outage")
+SCENARIOS = ("curfew-basic", "gps-zones", "clock-change", "comms-outage", "caseload-day")
 # What each faulty supplier's bug makes scoring list: (what, recipe of the truth named in the note).
 LISTED = {
     "misses_short_breaches": {("missed", "curfew-short")},
@@ -210,3 +211,25 @@ def test_a_report_matches_the_breach_it_overlaps_not_an_earlier_one() -> None:
     result = score(world, messages, {"recall": 0, "precision": 1})
     assert [m.truth for m in result.matches] == [second]
     assert result.passed and not result.false
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_world_event_ids_are_rfc8785(scenario: str) -> None:
+    """The world's fast sealing gives the eventId the rfc8785 library gives, for every message it makes."""
+    _, world = make_world(None, scenario, 3, 1, 1)
+    assert world.sends
+    for send in world.sends:
+        assert send.body["eventId"] == event_id(send.body), send.body["additionalInformation"]
+
+
+def test_seal_falls_back_to_rfc8785_outside_the_plain_subset() -> None:
+    for body in (
+        {"a": 1e21, "b": "x"},  # JavaScript writes 1e+21, orjson 1e21
+        {"a": 1e-7},
+        {"a": "caf\u00e9"},
+        {"a": "tab\there"},
+        {"a": 20.0, "b": [0.5, -0.1275, 51.5072, 2**53 - 1]},
+    ):
+        assert seal(body)["eventId"] == event_id(body), body
+    with pytest.raises(NotCanonicalisable):
+        seal({"a": 2**53 + 1})  # no canonical form, as the library says

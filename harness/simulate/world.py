@@ -155,7 +155,7 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
-        if abs(value) > 2**53:
+        if abs(value) >= 2**53:
             raise _NotPlain
         return value
     if isinstance(value, float):
