@@ -6,7 +6,8 @@ reference Field Monitoring Service in simulated time (the virtual clock, one tic
 scored. Each bus runs in its own process, so the peak memory (max RSS) is that run's own. Reported per bus:
 world build time, run wall time (publishing, the supplier's work, clock ticks), scoring time, total wall
 time, messages published and received, messages/s (published + received over the run's wall time), peak
-memory, and the verdict. Targets: total under 60 s on memory, under 5 minutes on NATS.
+memory, the harness process's CPU time and the load average at the end (on a shared machine the wall
+time is the one that suffers), and the verdict. Targets: total under 60 s on memory, under 5 minutes on NATS.
 
     python bench/simulate.py [--subjects 1000] [--days 1] [--buses memory,nats] [--seed 1]
 """
@@ -40,6 +41,7 @@ def one(bus: str, subjects: int, days: int, seed: int) -> dict:
     from harness.simulate.score import score
 
     started = time.monotonic()
+    cpu0 = time.process_time()
     scenario, world = make_world(ROOT, SCENARIO, subjects, days, seed)
     built = time.monotonic()
     result = run_world(
@@ -53,6 +55,7 @@ def one(bus: str, subjects: int, days: int, seed: int) -> dict:
     ran = time.monotonic()
     sc = score(world, result.reported, scenario.thresholds)
     done = time.monotonic()
+    cpu = time.process_time() - cpu0
     return {
         "bus": bus,
         "wearers": subjects,
@@ -61,6 +64,8 @@ def one(bus: str, subjects: int, days: int, seed: int) -> dict:
         "run_s": round(ran - built, 1),
         "score_s": round(done - ran, 1),
         "wall_s": round(done - started, 1),
+        "cpu_s": round(cpu, 1),
+        "load": round(os.getloadavg()[0], 1),
         "published": result.published,
         "received": result.received,
         "messages_per_s": round((result.published + result.received) / max(ran - built, 1e-9)),
@@ -100,7 +105,8 @@ def main() -> int:
         ok = ok and met and r["passed"]
         print(
             f"{bus:6} {r['wearers']} wearers x {r['days']} day: wall {r['wall_s']} s (build {r['build_s']}, run "
-            f"{r['run_s']}, score {r['score_s']}; target < {r['target_s']:g} s: {'met' if met else 'MISSED'}), "
+            f"{r['run_s']}, score {r['score_s']}; target < {r['target_s']:g} s: {'met' if met else 'MISSED'}; "
+            f"harness process CPU {r['cpu_s']} s, load average {r['load']}), "
             f"{r['published']} published + {r['received']} received = {r['messages_per_s']} msg/s, peak "
             f"{r['peak_mb']} MB, {r['breaches']} breaches, verdict {'PASS' if r['passed'] else 'FAIL'}"
             + (f" ({'; '.join(r['failures'])})" if r["failures"] else "")

@@ -224,8 +224,11 @@ def test_world_event_ids_are_rfc8785(scenario: str) -> None:
 
 def test_seal_falls_back_to_rfc8785_outside_the_plain_subset() -> None:
     for body in (
-        {"a": 1e21, "b": "x"},  # JavaScript writes 1e+21, orjson 1e21
+        {"a": 1e16, "b": "x"},  # ECMAScript writes 10000000000000000, orjson 1e+16
+        {"a": 1.2345678901234568e20},
+        {"a": 1e21},
         {"a": 1e-7},
+        {"\ue000": 1, "\U0001f600": 2},  # keys sort by UTF-16 code units in RFC 8785, not by code points
         {"a": "caf\u00e9"},
         {"a": "tab\there"},
         {"a": 20.0, "b": [0.5, -0.1275, 51.5072, 2**53 - 1]},
@@ -233,3 +236,60 @@ def test_seal_falls_back_to_rfc8785_outside_the_plain_subset() -> None:
         assert seal(body)["eventId"] == event_id(body), body
     with pytest.raises(NotCanonicalisable):
         seal({"a": 2**53 + 1})  # no canonical form, as the library says
+
+
+def test_a_report_overlapping_a_breach_is_its_match_even_when_another_starts_nearer() -> None:
+    from harness.simulate.world import Truth, World
+
+    _, base = make_world(None, "curfew-basic", 1, 1, 1)
+    t0 = datetime(2026, 6, 20, 22, 0, tzinfo=UTC)
+    a = Truth("W0001", "curfew", t0, t0 + timedelta(minutes=5), "curfew-short")
+    b = Truth("W0001", "curfew", t0 + timedelta(minutes=30), t0 + timedelta(minutes=60), "curfew-absence")
+    world = World(base.scenario, 1, base.wearers, [], [a, b], base.start, base.end)
+
+    def london(moment: datetime) -> str:
+        return moment.astimezone(__import__("zoneinfo").ZoneInfo("Europe/London")).strftime("%Y-%m-%d %H:%M:%S")
+
+    start, end = t0 + timedelta(minutes=10), t0 + timedelta(minutes=40)  # nearer a's start, overlapping b only
+    messages = [
+        {
+            "eventType": "electronic-monitoring.case-created",
+            "additionalInformation": {"orderId": base.wearers[0].order_id, "caseId": "c"},
+        },
+        {
+            "eventType": "electronic-monitoring.violation-raised",
+            "publishedAt": "2026-06-20T22:41:00Z",
+            "additionalInformation": {
+                "sys_id": "v",
+                "caseId": "c",
+                "category": "curfew",
+                "start": london(start),
+                "end": london(end),
+                "duration": 1800,
+            },
+        },
+    ]
+    result = score(world, messages, {"recall": 0, "precision": 0})
+    assert [m.truth for m in result.matches] == [b] and result.missed == [a]
+
+
+def test_zone_judgement_allows_for_the_fix_precision() -> None:
+    """A fix within its accuracy (20 m) of a 300 m zone's boundary breaks neither kind of zone."""
+    from providers.field_monitoring.zones import Zone
+
+    centre = (51.5, -0.1)
+
+    def fix(metres: float) -> dict:
+        return {"latitude": centre[0] + metres / 111_320.0, "longitude": centre[1], "precision": 20}
+
+    exclusion, inclusion = Zone("exclusion", *centre, 300.0), Zone("inclusion", *centre, 300.0)
+    assert [exclusion.breached_by(fix(m)) for m in (250, 290, 310, 350)] == [True, False, False, False]
+    assert [inclusion.breached_by(fix(m)) for m in (250, 290, 310, 350)] == [False, False, False, True]
+
+
+def test_the_clock_is_moved_to_the_end_of_the_minute_of_a_message() -> None:
+    """So whatever the supplier publishes about a message carries a time no earlier than the message's."""
+    from harness.simulate.run import _ceil
+
+    assert _ceil(datetime(2026, 6, 20, 12, 0, 30, tzinfo=UTC)) == datetime(2026, 6, 20, 12, 1, tzinfo=UTC)
+    assert _ceil(datetime(2026, 6, 20, 12, 1, tzinfo=UTC)) == datetime(2026, 6, 20, 12, 1, tzinfo=UTC)
