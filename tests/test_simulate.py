@@ -293,3 +293,21 @@ def test_the_clock_is_moved_to_the_end_of_the_minute_of_a_message() -> None:
 
     assert _ceil(datetime(2026, 6, 20, 12, 0, 30, tzinfo=UTC)) == datetime(2026, 6, 20, 12, 1, tzinfo=UTC)
     assert _ceil(datetime(2026, 6, 20, 12, 1, tzinfo=UTC)) == datetime(2026, 6, 20, 12, 1, tzinfo=UTC)
+
+
+def test_reference_curfew_length_on_the_clock_change_nights() -> None:
+    """A whole-night absence under a 19:00-07:00 curfew is 11 hours in spring and 13 in autumn."""
+    from providers.field_monitoring import curfew
+
+    days = ["Mo", "Tu", "Wed", "Th", "Fr", "Sa", "Su"]
+    timetable = {
+        "curfew_start": "2026-01-01 00:00:00",
+        "curfew_end": "2026-12-31 00:00:00",
+        "curfew_duration": [
+            {"location": "primary", "schedule": [{"day": d, "start": "19:00", "end": "07:00"} for d in days]}
+        ],
+    }
+    spring = curfew.breach(timetable, datetime(2026, 3, 28, 18, tzinfo=UTC), datetime(2026, 3, 29, 7, tzinfo=UTC))
+    autumn = curfew.breach(timetable, datetime(2026, 10, 24, 17, tzinfo=UTC), datetime(2026, 10, 25, 8, tzinfo=UTC))
+    assert spring is not None and spring.seconds == 11 * 3600 and spring.whole_window
+    assert autumn is not None and autumn.seconds == 13 * 3600 and autumn.whole_window
