@@ -1105,6 +1105,8 @@ def _fixed_by_state(rule: Any, state: Any) -> bool:
 
 
 CHECKS.append(check_examples_against_states)
+
+
 # -- simulation scenarios (contracts/scenarios/*.yaml, harness.simulate.scenario) ----------------------
 def check_scenarios(ctx: LintContext) -> Iterator[Finding]:
     """Scenarios: their shape, known recipes, a known provider that receives the simulated telemetry."""
