@@ -206,6 +206,92 @@ def verify(
 
 
 @app.command()
+def simulate(
+    scenario: Annotated[str, typer.Option("--scenario", help="A scenario of contracts/scenarios, e.g. curfew-basic.")],
+    provider: Annotated[str, typer.Option("--provider", help="The supplier's system, e.g. field-monitoring-service.")],
+    subjects: Annotated[int | None, typer.Option("--subjects", help="Wearers (default: the scenario's).")] = None,
+    days: Annotated[int | None, typer.Option("--days", help="Simulated days (default: the scenario's).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same world, same result.")] = 1,
+    bus: Annotated[str, typer.Option("--bus", help="memory (default) or a broker URL, as for verify.")] = "memory",
+    supplier_app: Annotated[str | None, typer.Option("--supplier-app", help="The supplier's app, MODULE:APP.")] = None,
+    supplier_cmd: Annotated[
+        str | None, typer.Option("--supplier-cmd", help="Start the supplier as a process; needs a broker --bus.")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the scores and events, as JSON, here.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here (a test case per kind).")] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Write the HTML report (timelines) here.")] = None,
+    record: Annotated[
+        Path | None, typer.Option("--record", help="Write the supplier's reports as JSON lines (compare --replay).")
+    ] = None,
+    root: RootOption = None,
+) -> None:
+    """Score a supplier's breach detection on a simulated world (exit 0 within thresholds, 1 not, 2 error)."""
+    from harness.simulate.command import run_simulate
+
+    raise typer.Exit(
+        run_simulate(
+            scenario,
+            provider,
+            subjects=subjects,
+            days=days,
+            seed=seed,
+            bus=bus,
+            supplier_app=supplier_app,
+            supplier_cmd=supplier_cmd,
+            json_out=json_out,
+            junit=junit,
+            html_out=html_out,
+            record=record,
+            root=root,
+        )
+    )
+
+
+@app.command()
+def compare(
+    scenario: Annotated[str, typer.Option("--scenario", help="A scenario of contracts/scenarios.")],
+    provider: Annotated[str, typer.Option("--provider", help="The suppliers' system, e.g. field-monitoring-service.")],
+    old_app: Annotated[str | None, typer.Option("--old-app", help="The outgoing supplier's app, MODULE:APP.")] = None,
+    old_cmd: Annotated[str | None, typer.Option("--old-cmd", help="The outgoing supplier as a process.")] = None,
+    replay: Annotated[
+        Path | None, typer.Option("--replay", help="The outgoing side as recorded traffic, FILE.jsonl.")
+    ] = None,
+    new_app: Annotated[str | None, typer.Option("--new-app", help="The incoming supplier's app, MODULE:APP.")] = None,
+    new_cmd: Annotated[str | None, typer.Option("--new-cmd", help="The incoming supplier as a process.")] = None,
+    subjects: Annotated[int | None, typer.Option("--subjects", help="Wearers (default: the scenario's).")] = None,
+    days: Annotated[int | None, typer.Option("--days", help="Simulated days (default: the scenario's).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same world.")] = 1,
+    bus: Annotated[str, typer.Option("--bus", help="memory (default) or a broker URL.")] = "memory",
+    later_after: Annotated[
+        float, typer.Option("--later-after", help="Seconds later than the old side that count as later.")
+    ] = 60.0,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the differences, as JSON, here.")] = None,
+    root: RootOption = None,
+) -> None:
+    """Run one world against two suppliers and class every difference (exit 0 same, 1 different, 2 error)."""
+    from harness.simulate.command import run_compare
+
+    raise typer.Exit(
+        run_compare(
+            scenario,
+            provider,
+            old_app=old_app,
+            old_cmd=old_cmd,
+            replay=replay,
+            new_app=new_app,
+            new_cmd=new_cmd,
+            subjects=subjects,
+            days=days,
+            seed=seed,
+            bus=bus,
+            later_after=later_after,
+            json_out=json_out,
+            root=root,
+        )
+    )
+
+
+@app.command()
 def compat(
     old: Annotated[str, typer.Argument(help="The old schema file, or a message's version folder (schemas/<message>).")],
     new: Annotated[str | None, typer.Argument(help="The new schema file (leave out with a version folder).")] = None,

@@ -144,6 +144,19 @@ class InProcessBus(Bus):
             _stimulus_body.reset(token)
         return rec
 
+    def forget(self) -> None:
+        """Drop FastStream's test-call records (every message each handler and publisher saw, with a mock
+        call each): a long run (simulate: a simulated day of a caseload) would otherwise keep them all."""
+        for sub in getattr(self.broker, "subscribers", ()):
+            for item in getattr(sub, "calls", ()):
+                recorder = getattr(getattr(item, "handler", None), "_recorder", None)
+                if recorder is not None:
+                    recorder.reset()
+        for pub in getattr(self.broker, "publishers", ()):
+            recorder = getattr(pub, "_recorder", None)
+            if recorder is not None:
+                recorder.reset()
+
     async def stop(self) -> None:
         if self in _ACTIVE:
             _ACTIVE.remove(self)

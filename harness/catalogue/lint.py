@@ -1105,3 +1105,22 @@ def _fixed_by_state(rule: Any, state: Any) -> bool:
 
 
 CHECKS.append(check_examples_against_states)
+
+
+# -- simulation scenarios (contracts/scenarios/*.yaml, harness.simulate.scenario) ----------------------
+def check_scenarios(ctx: LintContext) -> Iterator[Finding]:
+    """Scenarios: their shape, known recipes, a known provider that receives the simulated telemetry."""
+    from harness.simulate.scenario import read, scenario_files
+
+    api = _asyncapi(ctx)
+    systems = api.systems() if api is not None else None
+    for path in scenario_files(ctx.project.contracts_dir / "scenarios"):
+        raw, found = read(path)
+        for p in found:
+            yield ctx.finding(path, p.pointer, p.problem)
+        provider = raw.get("provider") if isinstance(raw, dict) else None
+        if isinstance(provider, str) and systems is not None and provider not in systems:
+            yield ctx.finding(path, "/provider", f"{provider!r} is no system of contracts/asyncapi.yaml")
+
+
+CHECKS.append(check_scenarios)

@@ -35,3 +35,13 @@ MODULES = (
     "not_idempotent",
     "dies_on_poison",
 )
+
+SIMULATED = (
+    "misses_short_breaches",
+    "late_zone_breaches",
+    "naive_clock_change",
+    "drops_buffered_positions",
+)
+"""Faulty suppliers no contract check can see (every message is valid and correlated): caught by
+`em-harness simulate --scenario ...` (their CAUGHT_BY) scoring them against a simulated world's truth.
+They declare FAILS as (kind, metric) pairs: every threshold they miss."""

@@ -11,7 +11,7 @@ aware datetimes, so British Summer Time changes are handled by zoneinfo.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from providers.messages import LONDON, parse_london
@@ -99,7 +99,9 @@ def breach(curfew: dict[str, Any], start: datetime, end: datetime, location: str
     if not touched:
         return None
     parts = [(max(w.start, start), min(w.end, end)) for w in touched]
-    seconds = int(sum((e - s).total_seconds() for s, e in parts))
+    # In UTC: two datetimes with the same tzinfo subtract as wall-clock times, which on a clock-change
+    # night is an hour off (a 19:00-07:00 curfew lasts 11 hours in spring, 13 in autumn).
+    seconds = int(sum((e.astimezone(UTC) - s.astimezone(UTC)).total_seconds() for s, e in parts))
     if seconds <= 0:
         return None
     whole = all(start <= w.start and end >= w.end for w in touched)

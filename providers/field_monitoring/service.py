@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from providers.clock import SupplierClock
-from providers.field_monitoring import curfew
+from providers.field_monitoring import curfew, zones
 from providers.field_monitoring.orders_inbox import Decision, HeldOrder, InvalidOrder, OrdersInbox, UnknownOrder
 from providers.messages import (
     Outgoing,
@@ -62,6 +62,8 @@ SERIAL_PREFIX = {
     "non-fitted biometric device": "TST-NFD",
 }
 MAX_PARKED = 50
+GRACE = timedelta(minutes=3)
+"""A curfew absence shorter than this (the part inside curfew) is not a violation: the MoJ's grace period."""
 MAX_SEEN = 100_000
 
 log = logging.getLogger("providers.field_monitoring")
@@ -114,6 +116,10 @@ class Case:
     status: str = "pending"
     devices: dict[int, Device] = field(default_factory=dict)
     violations: list[Violation] = field(default_factory=list)
+    zones: list[zones.Zone] = field(default_factory=list)
+    in_zone: dict[int, Violation] = field(default_factory=dict)
+    """Open zone violations, by index in `zones`."""
+    last_fix: datetime | None = None
     ended: bool = False
     end_reason: str = "order ended"
     closed: bool = False
@@ -355,8 +361,8 @@ class FieldMonitoringService:
             return []
         telemetry = _payload(message)
         kind = telemetry.get("kind")
-        if kind not in ("home-unit-absence", "tamper"):
-            return []  # activations, fixes and battery are the monitoring data service's business
+        if kind not in ("home-unit-absence", "tamper", "gps-fixes", "zone-map"):
+            return []  # activations and battery are the monitoring data service's business
         device_id = _int(telemetry.get("device_id"))
         case = self._case_for_telemetry(device_id, telemetry, message)
         if case is None:
@@ -366,6 +372,13 @@ class FieldMonitoringService:
         observed = parse_utc(telemetry.get("observed_at")) or parse_utc(message.get("occurredAt")) or self.clock()
         if kind == "tamper":
             return self._tamper(case, device_id, observed)
+        if kind == "zone-map":
+            zone = zones.zone_of(telemetry.get("zone"))
+            if zone is not None:
+                case.zones.append(zone)
+            return []
+        if kind == "gps-fixes":
+            return self._fixes(case, self.usable_fixes(telemetry, message))
         return self._absence(case, telemetry, observed)
 
     def _case_for_telemetry(
@@ -388,8 +401,8 @@ class FieldMonitoringService:
         if minutes <= 0 or not isinstance(timetable, dict):
             return []
         location = str(telemetry.get("location") or "primary")
-        found = curfew.breach(timetable, start, start + timedelta(minutes=minutes), location)
-        if found is None:
+        found = self.curfew_breach(timetable, start, start + timedelta(minutes=minutes), location)
+        if found is None or found.seconds < GRACE.total_seconds():
             return []
         violation = Violation(
             sys_id=self.new_id(),
@@ -402,6 +415,56 @@ class FieldMonitoringService:
         )
         case.violations.append(violation)
         return [self._violation(case, "violation-raised", violation, found.start, "Curfew violation")]
+
+    def curfew_breach(
+        self, timetable: dict[str, Any], start: datetime, end: datetime, location: str
+    ) -> curfew.Breach | None:
+        """The part of an absence inside the curfew (a hook: one place for the timetable arithmetic)."""
+        return curfew.breach(timetable, start, end, location)
+
+    def usable_fixes(self, telemetry: dict[str, Any], message: dict[str, Any]) -> list[tuple[datetime, dict[str, Any]]]:
+        """The batch's fixes with their recorded times, oldest first (buffered ones included, however late)."""
+        uploaded = parse_utc(message.get("occurredAt")) or self.clock()
+        fixes = telemetry.get("fixes") if isinstance(telemetry.get("fixes"), list) else []
+        timed = [(parse_utc(f.get("recorded_at")) or uploaded, f) for f in fixes if isinstance(f, dict)]
+        return sorted(timed, key=lambda pair: pair[0])
+
+    def _fixes(self, case: Case, fixes: list[tuple[datetime, dict[str, Any]]]) -> list[Outgoing]:
+        """Zone violations: raised at the first fix certainly in breach, updated with its end at the first fix
+        that is not. Fixes older than the newest one seen are ignored (a batch uploaded twice)."""
+        outs: list[Outgoing] = []
+        for at, fix in fixes:
+            if case.last_fix is not None and at <= case.last_fix:
+                continue
+            case.last_fix = at
+            for index, zone in enumerate(case.zones):
+                open_one = case.in_zone.get(index)
+                if zone.breached_by(fix):
+                    if open_one is None:
+                        outs.extend(self.zone_entered(case, index, zone, at))
+                elif open_one is not None:
+                    outs.extend(self.zone_left(case, index, zone, at))
+        return outs
+
+    def zone_entered(self, case: Case, index: int, zone: zones.Zone, at: datetime) -> list[Outgoing]:
+        violation = Violation(
+            sys_id=self.new_id(),
+            category=zone.category,
+            start=at,
+            short_description="Wearer inside the exclusion zone"
+            if zone.kind == "exclusion"
+            else "Wearer outside the inclusion zone",
+        )
+        case.violations.append(violation)
+        case.in_zone[index] = violation
+        return [self._violation(case, "violation-raised", violation, at, "Zone violation")]
+
+    def zone_left(self, case: Case, index: int, zone: zones.Zone, at: datetime) -> list[Outgoing]:
+        violation = case.in_zone.pop(index)
+        violation.end = at
+        violation.duration = int((at - violation.start).total_seconds())
+        violation.state = "Work in Progress"
+        return [self._violation(case, "violation-updated", violation, at, "Zone violation ended")]
 
     def _tamper(self, case: Case, device_id: int | None, at: datetime) -> list[Outgoing]:
         device = case.devices.get(device_id) if device_id is not None else None
