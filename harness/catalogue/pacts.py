@@ -566,7 +566,7 @@ def _read_rules(part: Part, raw: dict[str, Any], ptr: str, problems: list[Proble
                 if category in _BODY_CATEGORIES:
                     _category_rules(part.matching_rules, block, cptr, problems)
                 elif category == "metadata":
-                    _category_rules(part.metadata_rules, block, cptr, problems)
+                    _category_rules(part.metadata_rules, block, cptr, problems, body=False)
                 else:
                     problems.append(
                         Problem(
@@ -608,8 +608,10 @@ def _v2_rules(part: Part, rules: dict[str, Any], ptr: str, problems: list[Proble
         kptr = f"{ptr}/{escape(key)}"
         if key == "$.body" or key.startswith(("$.body.", "$.body[")):
             matcher = _matcher(value, kptr, problems)
-            if matcher is not None:
-                path = "$" + key[len("$.body") :]
+            path = "$" + key[len("$.body") :]
+            if matcher is not None and parse_path(path) is None:
+                problems.append(Problem(kptr, f"{key!r} is not a matching-rule path ($.body.a.b[*].c)"))
+            elif matcher is not None:
                 part.matching_rules[path] = MatchingRule(path, "AND", (matcher,), kptr)
         else:
             problems.append(
@@ -617,7 +619,9 @@ def _v2_rules(part: Part, rules: dict[str, Any], ptr: str, problems: list[Proble
             )
 
 
-def _category_rules(target: dict[str, MatchingRule], block: Any, ptr: str, problems: list[Problem]) -> None:
+def _category_rules(
+    target: dict[str, MatchingRule], block: Any, ptr: str, problems: list[Problem], *, body: bool = True
+) -> None:
     if not isinstance(block, dict):
         problems.append(Problem(ptr, "a rule category maps paths to {combine, matchers}"))
         return
@@ -631,6 +635,9 @@ def _category_rules(target: dict[str, MatchingRule], block: Any, ptr: str, probl
             combine = str(rule.get("combine", "AND")).upper()
             combine = "OR" if combine == "OR" else "AND"
             found = [m for j, item in enumerate(items) if (m := _matcher(item, f"{rptr}/matchers/{j}", problems))]
+            if body and parse_path(path) is None:
+                problems.append(Problem(rptr, f"{path!r} is not a matching-rule path ($.a.b[*].c)"))
+                continue
             key = path
             if key in target:  # the same path under body and content: the verifier applies both
                 old = target[key]

@@ -183,6 +183,7 @@ def make_plan(project: Project, provider: str) -> Plan:
     pacts = [p for p in load_pacts(project.pacts_dir) if p.provider == provider]
     if not pacts:
         raise HarnessError(f"no pact in {project.pacts_dir} names provider {provider!r}; nothing to verify")
+    _refuse_broken_pacts(project, pacts)
     states = load_states(project.states_dir).get(provider)
     examples: dict[str, dict[str, Any]] = {}
     channels: dict[str, str] = {}
@@ -257,6 +258,30 @@ def make_plan(project: Project, provider: str) -> Plan:
         correlation=states.correlation if states is not None else Correlation(),
         flows=flows,
         consumes=consumes,
+    )
+
+
+def _refuse_broken_pacts(project: Project, pacts: list[Pact]) -> None:
+    """A structural error in one of the provider's pacts stops the run before it starts (exit 2).
+
+    The verifier reads a pact file whole: one rule it cannot read (a matcher that is no object, a
+    rule path that does not parse, a rule category that is no object) makes it judge nothing in that
+    file, or judge a value by equality the consumer meant to match loosely. Running anyway would
+    blame the supplier for the pact's fault, or pass what nobody checked; lint reports the same errors.
+    Warnings stay notes of the run.
+    """
+    errors = [(p, q) for p in pacts for q in p.problems if q.severity == "error"]
+    if not errors:
+        return
+    pact, first = errors[0]
+    try:
+        name = pact.path.relative_to(project.root).as_posix()
+    except ValueError:
+        name = str(pact.path)
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    raise HarnessError(
+        f"{name}: {first.pointer or '/'}: {first.problem}{more}; the pact cannot be verified as written: "
+        "fix it (run `em-harness lint` to see every problem)"
     )
 
 
