@@ -52,7 +52,7 @@ from typing import Any
 import referencing.exceptions
 
 from harness.errors import UnusableInput
-from harness.jsonfile import read_text
+from harness.jsonfile import load_json
 
 ASYNC = "Asynchronous/Messages"
 SYNC = "Synchronous/Messages"
@@ -302,11 +302,7 @@ def escape(token: str) -> str:
 def load_pact(path: Path) -> Pact:
     """Read one pact file; raises UnusableInput (one line naming the file) when it is not a pact."""
     path = Path(path)
-    text = read_text(path)
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UnusableInput(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    raw = load_json(path)  # a regular file of bounded size, bounded depth and number length
     if not isinstance(raw, dict):
         raise UnusableInput(f"{path}: not a pact (expected a JSON object); pacts are written by consumer tests")
     version = _spec_version(raw)

@@ -48,7 +48,9 @@ def run_verify(
     if clock not in ("virtual", "wall"):
         raise HarnessError(f"--clock {clock!r}: use virtual or wall")
     if supplier_cmd is not None and not supplier_cmd.strip():
-        raise HarnessError("--supplier-cmd is empty: give the command that starts the supplier, or leave the option out")
+        raise HarnessError(
+            "--supplier-cmd is empty: give the command that starts the supplier, or leave the option out"
+        )
     if supplier_app is not None and not supplier_app.strip():
         raise HarnessError("--supplier-app is empty: give MODULE:APP, or leave the option out")
     if flows is not None and [f.lower() for f in flows] == ["none"]:

@@ -176,6 +176,10 @@ class Plan:
 def make_plan(project: Project, provider: str) -> Plan:
     """Every interaction of every pact whose provider is `provider`, with its state and channel."""
     registry = SchemaRegistry(project.schemas_dir)
+    if registry.problems:  # a schema no validator can use: the run would crash, hang or judge nothing
+        doc, ptr, problem = registry.problems[0]
+        more = f" (and {len(registry.problems) - 1} more)" if len(registry.problems) > 1 else ""
+        raise HarnessError(f"{_name(project, doc.path)}: {ptr or '/'}: {problem}{more}; run `em-harness lint`")
     asyncapi = load_asyncapi(project.asyncapi_path)
     systems = asyncapi.systems()
     if provider not in systems:
@@ -261,6 +265,14 @@ def make_plan(project: Project, provider: str) -> Plan:
     )
 
 
+def _name(project: Project, path: Any) -> str:
+    """A catalogue file as the user knows it: relative to the project folder."""
+    try:
+        return path.resolve().relative_to(project.root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _refuse_broken_pacts(project: Project, pacts: list[Pact]) -> None:
     """A structural error in one of the provider's pacts stops the run before it starts (exit 2).
 
@@ -274,10 +286,7 @@ def _refuse_broken_pacts(project: Project, pacts: list[Pact]) -> None:
     if not errors:
         return
     pact, first = errors[0]
-    try:
-        name = pact.path.relative_to(project.root).as_posix()
-    except ValueError:
-        name = str(pact.path)
+    name = _name(project, pact.path)
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     raise HarnessError(
         f"{name}: {first.pointer or '/'}: {first.problem}{more}; the pact cannot be verified as written: "
