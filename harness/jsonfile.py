@@ -86,7 +86,7 @@ def check_depth(doc: Any, path: Path, limit: int = MAX_DEPTH) -> None:
     seen: set[int] = set()
     while stack:
         node, depth = stack.pop()
-        if depth > limit:
+        if depth >= limit:  # depth counts from 0: `limit` levels at most
             raise UnusableInput(f"{path}: nested more than {limit} levels deep; a catalogue file is never this deep")
         if isinstance(node, dict | list):
             if id(node) in seen:
@@ -149,7 +149,7 @@ def _check_yaml_nodes(root: yaml.Node, path: Path) -> None:
         if key in on_path:
             line = node.start_mark.line + 1
             raise UnusableInput(f"{path}:{line}: a recursive alias (an anchor used inside itself); refused")
-        if depth > MAX_DEPTH:
+        if depth >= MAX_DEPTH:
             raise UnusableInput(
                 f"{path}: nested more than {MAX_DEPTH} levels deep; a catalogue file is never this deep"
             )

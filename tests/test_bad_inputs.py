@@ -10,6 +10,8 @@ A case file:
     edit:                       # applied to the copy, in order
       - json: contracts/pacts/cemo-field-monitoring-service.json
         set: {"/interactions/0/matchingRules/body": [1]}     # JSON pointer -> value
+      - yaml: contracts/states/cemo.yaml                   # the same for a YAML file
+        set: {"/states/a case exists/deadline": .inf}
       - write: schemas/x/v1.json
         text: "..."              # or parts: [[text, times], ...] (a deep nesting, a long number)
       - fifo: schemas/x/v1.json  # replaced by a named pipe
@@ -67,6 +69,12 @@ def _apply(project: Path, edit: dict[str, Any]) -> None:
         for pointer, value in edit.get("set", {}).items():
             _set(doc, pointer, value)
         path.write_text(json.dumps(doc, indent=2) + "\n", "utf-8")
+    elif "yaml" in edit:
+        path = project / edit["yaml"]
+        doc = yaml.safe_load(path.read_text("utf-8"))
+        for pointer, value in edit.get("set", {}).items():
+            _set(doc, pointer, value)
+        path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), "utf-8")
     elif "write" in edit:
         path = project / edit["write"]
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -189,6 +189,16 @@ def make_plan(project: Project, provider: str) -> Plan:
         raise HarnessError(f"no pact in {project.pacts_dir} names provider {provider!r}; nothing to verify")
     _refuse_broken_pacts(project, pacts)
     states = load_states(project.states_dir).get(provider)
+    if states is not None:
+        broken = [q for q in states.problems if q.severity == "error"]
+        if (
+            broken
+        ):  # a state the run would misread (an endless deadline, a stimulus of no shape): not the supplier's fault
+            first = broken[0]
+            more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+            raise HarnessError(
+                f"{_name(project, states.path)}: {first.pointer or '/'}: {first.problem}{more}; run `em-harness lint`"
+            )
     examples: dict[str, dict[str, Any]] = {}
     channels: dict[str, str] = {}
     for doc in registry.messages():

@@ -1,0 +1,70 @@
+"""Unit guards of the hardened loaders: the limits hold at their edges (the corpus, tests/bad_inputs/, holds
+the whole commands)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from harness import jsonfile
+from harness.catalogue.states import MAX_SECONDS, bounded_seconds, duration_seconds
+from harness.errors import UnusableInput
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [(0.001, True), (MAX_SECONDS, True), (1, True), (0, False), (-1, False), (MAX_SECONDS + 0.001, False),
+     (math.inf, False), (math.nan, False), (True, False), ("5", False), (None, False)],
+)  # fmt: skip
+def test_deadline_bounds(value, ok):
+    assert bounded_seconds(value) is ok
+
+
+def test_durations_are_finite():
+    assert duration_seconds(math.inf) is None and duration_seconds("90s") == 90.0 and duration_seconds(0) == 0.0
+
+
+def test_file_size_limit_is_inclusive(tmp_path: Path):
+    f = tmp_path / "x.json"
+    f.write_bytes(b"[1]")
+    assert jsonfile.read_bytes(f, limit=3) == b"[1]"
+    with pytest.raises(UnusableInput, match="over the limit of 2 bytes"):
+        jsonfile.read_bytes(f, limit=2)
+
+
+def test_depth_limit_is_inclusive(tmp_path: Path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * (jsonfile.MAX_DEPTH + 1) + "]" * (jsonfile.MAX_DEPTH + 1))
+    with pytest.raises(UnusableInput, match="nested more than 200 levels"):
+        jsonfile.load_json(deep)
+    ok = tmp_path / "ok.json"
+    ok.write_text("[" * jsonfile.MAX_DEPTH + "]" * jsonfile.MAX_DEPTH)
+    assert jsonfile.load_json(ok) is not None
+    yml = tmp_path / "deep.yaml"
+    yml.write_text("[" * (jsonfile.MAX_DEPTH + 1) + "]" * (jsonfile.MAX_DEPTH + 1))
+    with pytest.raises(UnusableInput, match="deep"):
+        jsonfile.load_yaml(yml)
+
+
+def test_yaml_guards_keep_what_is_fine(tmp_path: Path):
+    """Merge keys, shared anchors and the same key in two mappings are fine; a key twice in one is not."""
+    f = tmp_path / "ok.yaml"
+    f.write_text("base: &b {x: 1}\nuse:\n  <<: *b\n  y: 2\nagain: *b\nother: {x: 3}\n")
+    assert jsonfile.load_yaml(f) == {"base": {"x": 1}, "use": {"x": 1, "y": 2}, "again": {"x": 1}, "other": {"x": 3}}
+    f.write_text("a: 1\nb:\n  a: 2\n  a: 3\n")
+    with pytest.raises(UnusableInput, match=r"ok.yaml:4: key 'a' given twice in one mapping \(first on line 3\)"):
+        jsonfile.load_yaml(f)
+    f.write_text("'1': x\n1: y\n")  # a string key and an integer key are two keys
+    assert jsonfile.load_yaml(f) == {"1": "x", 1: "y"}
+
+
+def test_alias_expansion_limit(tmp_path: Path, monkeypatch):
+    f = tmp_path / "a.yaml"
+    f.write_text("a: &a [1, 2, 3]\nb: [*a, *a]\n")  # the mapping, 2 keys, a (4), b (1 + 4 + 4): 16
+    monkeypatch.setattr(jsonfile, "MAX_YAML_NODES", 16)
+    assert jsonfile.load_yaml(f)["b"] == [[1, 2, 3], [1, 2, 3]]
+    monkeypatch.setattr(jsonfile, "MAX_YAML_NODES", 15)
+    with pytest.raises(UnusableInput, match="aliases expand to more than 15 values"):
+        jsonfile.load_yaml(f)
