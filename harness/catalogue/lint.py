@@ -238,7 +238,7 @@ def lint_project(project: Project, checks: list[Check] | None = None) -> tuple[l
         try:
             for finding in check(ctx):
                 found.append(finding)
-        except (RecursionError, ValueError, referencing.exceptions.Unresolvable, InvalidSchema):
+        except (RecursionError, ValueError, re.error, referencing.exceptions.Unresolvable, InvalidSchema):
             continue
     if broken and not any(f.problem == p for f in found for _, _, p in broken):
         found.extend(check_schema_structure(ctx))
@@ -508,6 +508,7 @@ def check_pact_matchers(ctx: LintContext) -> Iterator[Finding]:
     generated value with no matcher is compared by equality with the example.
     """
     from harness.catalogue.pacts import GENERATOR_KINDS, MATCHER_KINDS, parse_path, path_covers
+    from harness.catalogue.regex import pact_regex_problem
 
     known = ", ".join(sorted(MATCHER_KINDS - {"statusCode"}))
     for pact, _interaction, part in _message_parts(ctx):
@@ -523,6 +524,8 @@ def check_pact_matchers(ctx: LintContext) -> Iterator[Finding]:
                 yield ctx.finding(pact.path, ptr, "a statusCode matcher judges HTTP responses, not messages")
             elif matcher.kind == "regex" and not isinstance(matcher.attributes.get("regex"), str):
                 yield ctx.finding(pact.path, ptr, "a regex matcher needs its `regex`")
+            elif matcher.kind == "regex" and (why := pact_regex_problem(matcher.attributes["regex"])):
+                yield ctx.finding(pact.path, ptr, f"regex {matcher.attributes['regex']!r}: {why}")
             elif matcher.kind in ("include", "contentType") and "value" not in matcher.attributes:
                 yield ctx.finding(pact.path, ptr, f"an {matcher.kind} matcher needs its `value`")
         rule_paths = [p for p in (parse_path(r) for r in part.matching_rules) if p is not None]

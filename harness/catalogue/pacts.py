@@ -51,6 +51,7 @@ from typing import Any
 
 import referencing.exceptions
 
+from harness.catalogue.regex import pact_regex_problem as regex_problem
 from harness.errors import UnusableInput
 from harness.jsonfile import load_json
 
@@ -658,7 +659,11 @@ def _matcher(item: Any, ptr: str, problems: list[Problem]) -> Matcher | None:
         return None
     attrs = {k: v for k, v in item.items() if k != "match"}
     if "match" in item:
-        return Matcher(str(item["match"]), attrs)
+        matcher = Matcher(str(item["match"]), attrs)
+        regex = attrs.get("regex")
+        if matcher.kind == "regex" and isinstance(regex, str) and (why := regex_problem(regex)):
+            problems.append(Problem(ptr, f"regex {regex!r}: {why}"))
+        return matcher
     if "pact:matcher:type" in item:
         return Matcher(str(item["pact:matcher:type"]), attrs)
     for key, kind in (

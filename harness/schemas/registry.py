@@ -361,7 +361,7 @@ _IN_PLACE_ONE = ("not", "if", "then", "else")
 _SKIP = ("examples", "const", "enum", "default")
 
 
-def _walk_schema(node: Any, here: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def walk_schema(node: Any, here: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(pointer, subschema) for every object in a schema, data keywords (examples, const, ...) left out."""
     stack: list[tuple[Any, str]] = [(node, here)]
     while stack:
@@ -378,6 +378,8 @@ def _walk_schema(node: Any, here: str) -> Iterator[tuple[str, dict[str, Any]]]:
 def _structural_problems(registry: SchemaRegistry) -> list[tuple[SchemaDoc, str, str]]:
     from urllib.parse import urldefrag, urljoin
 
+    from harness.catalogue.regex import schema_pattern_problem
+
     by_uri = {uri: doc for uri, doc in registry.documents.items()}
     problems: list[tuple[SchemaDoc, str, str]] = []
     edges: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # (uri, ptr) -> [(uri, ptr, where)]
@@ -385,7 +387,19 @@ def _structural_problems(registry: SchemaRegistry) -> list[tuple[SchemaDoc, str,
         declared = doc.contents.get("$schema", META_2020_12)
         if declared != META_2020_12:
             problems.append((doc, "/$schema", f"must be {META_2020_12!r} (JSON Schema 2020-12)"))
-        for ptr, sub in _walk_schema(doc.contents, ""):
+        for ptr, sub in walk_schema(doc.contents, ""):
+            if isinstance(sub.get("pattern"), str) and (why := schema_pattern_problem(sub["pattern"])):
+                problems.append((doc, f"{ptr}/pattern", f"{sub['pattern']!r}: {why}"))
+            if isinstance(sub.get("patternProperties"), dict):
+                for key in sub["patternProperties"]:
+                    if why := schema_pattern_problem(key):
+                        problems.append(
+                            (
+                                doc,
+                                f"{ptr}/patternProperties/{key.replace('~', '~0').replace('/', '~1')}",
+                                f"{key!r}: {why}",
+                            )
+                        )
             out = edges.setdefault((uri, ptr), [])
             for key in _IN_PLACE_LISTS:
                 if isinstance(sub.get(key), list):
