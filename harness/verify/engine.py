@@ -63,6 +63,7 @@ from harness.verify.judge import (
     judge_local,
     judge_not_run,
     judge_pacts,
+    judge_unsettled,
     mark_unjudged,
 )
 from harness.verify.plan import Plan, PlannedFlow, PlannedInteraction, make_plan
@@ -196,6 +197,9 @@ class VerifyEngine:
         self.canaries = Canaries(self.rng) if canaries else None
         self.scenarios: list[Scenario] = []
         self._poison: list[Any] = []
+        self.interrupted: str | None = None
+        self._settled: set[int] = set()  # the scenarios (by id) whose run finished
+        """Set by the command when a signal stops the run (SIGTERM); SIGINT is the default."""
 
     def _make_bus(self, plan: Plan) -> tuple[Bus, Any]:
         """The bus for --bus, and the supplier attachment (None when the supplier is already on the bus)."""
@@ -388,7 +392,11 @@ class VerifyEngine:
                     while pending:
                         done, pending = runner.run(asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED))
                         for task in done:
+                            self._settled.add(id(task.result()))
                             yield InteractionSettled(task.result().outcome)
+            except KeyboardInterrupt:  # SIGINT, or SIGTERM turned into it: clean up, then report what settled
+                self.interrupted = self.interrupted or "SIGINT"
+                error = f"interrupted by {self.interrupted}: the run stopped before every interaction settled"
             except InfrastructureError as exc:  # the bus or the supplier broke mid-run: keep what was recorded
                 error = f"infrastructure error: {exc}"
             except Exception as exc:
@@ -426,6 +434,7 @@ class VerifyEngine:
             self.supplier_output,
             notes=plan.notes,
             clock=self.clock.note,
+            interrupted=self.interrupted,
         )
 
     async def _run(self, bus: Bus, plan: Plan, sc: Scenario) -> None:
@@ -546,6 +555,11 @@ class VerifyEngine:
         for sc in self.scenarios:
             if sc.outcome.problem:
                 judge_not_run(sc.outcome)
+        if error is not None:  # what never settled is not judged: the supplier is not blamed for the run's end
+            unsettled = [sc for sc in pacts if id(sc) not in self._settled]
+            for sc in unsettled:
+                judge_unsettled(sc.outcome, error)
+            pacts = [sc for sc in pacts if id(sc) in self._settled]
         for sc in pacts:
             self._choose(sc, orphans)
             judge_local(plan, sc.outcome)

@@ -165,6 +165,8 @@ class RunFinished:
     notes: list[str] = field(default_factory=list)
     """Interactions the run left out and why (out of scope: HTTP interactions, ...)."""
     clock: str = ""  # how the supplier's time ran: the virtual clock from an instant, or the wall clock
+    interrupted: str | None = None
+    """The signal that stopped the run early (SIGINT, SIGTERM), else None; `error` then says so too."""
 
     @property
     def passed(self) -> bool:
@@ -185,6 +187,8 @@ class RunFinished:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted is not None:  # as a shell reports a process a signal stopped: 128 + the signal
+            return 128 + (15 if self.interrupted == "SIGTERM" else 2)
         if self.error is not None:
             return 2
         return 0 if self.passed else 1
