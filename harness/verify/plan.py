@@ -190,15 +190,7 @@ def make_plan(project: Project, provider: str) -> Plan:
     _refuse_broken_pacts(project, pacts)
     states = load_states(project.states_dir).get(provider)
     if states is not None:
-        broken = [q for q in states.problems if q.severity == "error"]
-        if (
-            broken
-        ):  # a state the run would misread (an endless deadline, a stimulus of no shape): not the supplier's fault
-            first = broken[0]
-            more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
-            raise HarnessError(
-                f"{_name(project, states.path)}: {first.pointer or '/'}: {first.problem}{more}; run `em-harness lint`"
-            )
+        _refuse_broken_states(project, states.path)
     examples: dict[str, dict[str, Any]] = {}
     channels: dict[str, str] = {}
     for doc in registry.messages():
@@ -281,6 +273,25 @@ def _name(project: Project, path: Any) -> str:
         return path.resolve().relative_to(project.root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def _refuse_broken_states(project: Project, path: Any) -> None:
+    """A provider's states file that lint finds errors in stops the run before it starts (exit 2).
+
+    The same check as lint's (structure, a schema for every stimulus message, `set` pointers that land
+    in the message): a state the run would misread (an endless deadline, a stimulus of no message, a
+    pointer to nowhere) would otherwise end as an infrastructure error naming no file, or as failures
+    the supplier is blamed for.
+    """
+    from harness.catalogue.lint import check_states_files, lint_project
+
+    found, _ = lint_project(project, [check_states_files])
+    name = _name(project, path)
+    errors = [f for f in found if f.severity == "error" and f.file == name]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise HarnessError(f"{name}: {first.pointer or '/'}: {first.problem}{more}; run `em-harness lint`")
 
 
 def _refuse_broken_pacts(project: Project, pacts: list[Pact]) -> None:
