@@ -68,3 +68,25 @@ def test_alias_expansion_limit(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(jsonfile, "MAX_YAML_NODES", 15)
     with pytest.raises(UnusableInput, match="aliases expand to more than 15 values"):
         jsonfile.load_yaml(f)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "schema_ok", "pact_ok"),
+    [
+        ("^[0-9a-f]{32}$", True, True),
+        ("([a-z", False, False),  # no ECMA-262
+        ("[z-a]", False, False),
+        ("a{2,1}", False, False),
+        ("^a\\-b\\ c$", False, True),  # identity escapes: not with the u flag (schemas), fine without (JS pacts)
+        ("^\\p{Letter}+$", False, True),  # ECMA and Rust, not Python re (jsonschema)
+        ("(?<=x)y", True, False),  # look-behind: ECMA, Python and fancy-regex, not Rust regex (the verifier)
+        ("(a)\\1", True, False),  # a backreference: the same
+        ("\\Z", False, False),  # Python only
+        ("(?i)abc", False, False),  # an inline flag: Python and Rust, not ECMA-262
+    ],
+)
+def test_one_regex_dialect(pattern, schema_ok, pact_ok):
+    from harness.catalogue.regex import pact_regex_problem, schema_pattern_problem
+
+    assert (schema_pattern_problem(pattern) is None) is schema_ok, schema_pattern_problem(pattern)
+    assert (pact_regex_problem(pattern) is None) is pact_ok, pact_regex_problem(pattern)
