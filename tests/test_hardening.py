@@ -3,6 +3,7 @@ the whole commands)."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -90,3 +91,38 @@ def test_one_regex_dialect(pattern, schema_ok, pact_ok):
 
     assert (schema_pattern_problem(pattern) is None) is schema_ok, schema_pattern_problem(pattern)
     assert (pact_regex_problem(pattern) is None) is pact_ok, pact_regex_problem(pattern)
+
+
+def test_a_file_that_says_it_is_empty_is_still_bounded():
+    """/proc files are regular and report size 0: the read itself stops at the limit."""
+    with pytest.raises(UnusableInput, match="over the limit of 10 bytes"):
+        jsonfile.read_bytes(Path("/proc/self/status"), limit=10)
+
+
+def _schemas(tmp: Path, defs: dict, root_ref: str) -> Path:
+    folder = tmp / "schemas" / "x"
+    folder.mkdir(parents=True)
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://schemas.em-harness.test/x/v1.json",
+        "type": "object",
+        "properties": {"a": {"$ref": root_ref}, "b": {"$ref": root_ref}},
+        "$defs": defs,
+    }
+    (folder / "v1.json").write_text(json.dumps(doc))
+    return tmp / "schemas"
+
+
+def test_schema_structure_tells_a_cycle_from_sharing_and_recursion(tmp_path: Path):
+    from harness.schemas.registry import SchemaRegistry
+
+    assert SchemaRegistry(Path(__file__).resolve().parent.parent / "schemas").problems == []
+    shared = {"leaf": {"type": "string"}, "mid": {"allOf": [{"$ref": "#/$defs/leaf"}, {"$ref": "#/$defs/leaf"}]}}
+    assert SchemaRegistry(_schemas(tmp_path / "1", shared, "#/$defs/mid")).problems == []  # a diamond: no cycle
+    children = {"type": "array", "items": {"$ref": "#/$defs/node"}}
+    tree = {"node": {"type": "object", "properties": {"children": children}}}
+    assert SchemaRegistry(_schemas(tmp_path / "2", tree, "#/$defs/node")).problems == []  # recursion into items
+    loop = {"p": {"$ref": "#/$defs/q"}, "q": {"not": {"$ref": "#/$defs/p"}}}
+    problems = SchemaRegistry(_schemas(tmp_path / "3", loop, "#/$defs/p")).problems
+    ((_, ptr, text),) = problems  # one cycle, reported once, at one of its $refs
+    assert ptr in ("/$defs/p/$ref", "/$defs/q/not/$ref") and text.startswith("$ref cycle: it leads back to itself")
