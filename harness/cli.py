@@ -59,12 +59,22 @@ def validate_stream(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", help="Worker processes for large files (default: one per core).")
     ] = None,
+    integrity: Annotated[
+        bool,
+        typer.Option(
+            "--integrity",
+            help="Also check references across lines (each device activated, each case created) and duplicate "
+            "eventIds, in bounded memory (a temporary store on disk).",
+        ),
+    ] = False,
     root: RootOption = None,
 ) -> None:
     """Validate recorded traffic or a migration extract line by line, in constant memory."""
     from harness.stream.validate import run_validate_stream
 
-    raise typer.Exit(run_validate_stream(file, errors_out=errors_out, show=max_errors, root=root, jobs=jobs))
+    raise typer.Exit(
+        run_validate_stream(file, errors_out=errors_out, show=max_errors, root=root, jobs=jobs, integrity=integrity)
+    )
 
 
 @app.command()
@@ -155,6 +165,14 @@ def verify(
         str,
         typer.Option("--clock", help="virtual (default: simulated time on em-harness.sim-clock) or wall."),
     ] = "virtual",
+    min_coverage: Annotated[
+        float | None,
+        typer.Option(
+            "--min-coverage",
+            help="Fail (exit 1) when any coverage measure (message types, provider states, enumeration values, "
+            "oneOf branches the supplier's messages exercised) is below this percentage.",
+        ),
+    ] = None,
     root: RootOption = None,
 ) -> None:
     """Verify one provider against every contract that names it (exit 0 pass, 1 contract failure, 2 error)."""
@@ -182,6 +200,7 @@ def verify(
             flows=flow,
             faults=faults,
             clock=clock,
+            min_coverage=min_coverage,
         )
     )
 
@@ -401,6 +420,25 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     warnings.filterwarnings("ignore", category=ResourceWarning)
     warnings.filterwarnings("ignore", message="Unclosed")
+
+
+@app.command()
+def stub(
+    provider: Annotated[str, typer.Option("--provider", help="The supplier to stand in for.")],
+    bus: Annotated[str | None, typer.Option("--bus", help="The broker URL (default: EM_BUS_URL).")] = None,
+    channel_prefix: Annotated[
+        str | None, typer.Option("--channel-prefix", help="Prefix every channel (default: EM_CHANNEL_PREFIX).")
+    ] = None,
+    play: Annotated[
+        str | None, typer.Option("--play", help="Publish this provider state's messages for a fresh order.")
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="With --play: stop once they are published.")] = False,
+    root: RootOption = None,
+) -> None:
+    """A stub supplier from the contract: answers the MoJ's messages as the states and pacts say (until stopped)."""
+    from harness.stub.command import run_stub
+
+    raise typer.Exit(run_stub(provider, bus, channel_prefix, play, once, root))
 
 
 def main() -> None:

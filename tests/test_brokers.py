@@ -115,41 +115,42 @@ def _extra(app: str) -> list[str]:
 SUPPLIERS = [(p, app) for p, app in REFERENCE.items()] + [
     (importlib.import_module(f"providers.faulty.{m}").PROVIDER, f"providers.faulty.{m}:app") for m in FAULTY
 ]
-_RUNS: dict[str, dict[str, tuple[int, dict] | str | BaseException]] = {}
-_LOCK = threading.Lock()
+# The reference suppliers on every transport; each faulty supplier on one transport, taken in turn, so every
+# transport sees a share of the faulty suppliers (four or five each) and the test stays within minutes. That a
+# faulty supplier fails the same checks on memory is shown for all of them here and in tests/test_verify.py.
+PARITY = [(p, app, kind) for p, app in SUPPLIERS[: len(REFERENCE)] for kind in BROKERS] + [
+    (p, app, list(BROKERS)[i % len(BROKERS)]) for i, (p, app) in enumerate(SUPPLIERS[len(REFERENCE) :])
+]
+_MEMORY: dict[str, tuple[int, dict]] = {}
 
 
-def _runs(provider: str, app: str, tmp: Path) -> dict[str, tuple[int, dict] | str | BaseException]:
-    """One supplier on memory and on every reachable broker, one run after another (the runs' deadlines are
-    real time: runs at once on a loaded 2-core machine would test the machine); a skip reason for an
-    unreachable broker."""
-    with _LOCK:
-        if app in _RUNS:
-            return _RUNS[app]
-        extra = _extra(app)
-        jobs = {"memory": "memory"}
-        skipped: dict[str, str] = {}
-        for kind, (url, port) in BROKERS.items():
-            if _reachable(port):
-                jobs[kind] = url
-            else:
-                skipped[kind] = f"{kind} broker not reachable on 127.0.0.1:{port} (run scripts/services.sh)"
-        runs: dict[str, tuple[int, dict] | str | BaseException] = dict(skipped)
-        for kind, url in jobs.items():
-            try:
-                runs[kind] = _verify(ROOT, tmp, provider, app, url, kind, extra)
-            except (AssertionError, subprocess.TimeoutExpired) as exc:  # that transport's test reports it
-                runs[kind] = exc
-        _RUNS[app] = runs
-        return _RUNS[app]
+def _runs(provider: str, app: str, kind: str, tmp: Path) -> dict[str, tuple[int, dict] | str | BaseException]:
+    """One supplier on memory (once per test process) and on the broker `kind`, one run after the other (the
+    runs' deadlines are real time); a skip reason for an unreachable broker."""
+    url, port = BROKERS[kind]
+    if not _reachable(port):
+        return {kind: f"{kind} broker not reachable on 127.0.0.1:{port} (run scripts/services.sh)"}
+    extra = _extra(app)
+    runs: dict[str, tuple[int, dict] | str | BaseException] = {}
+    for which, bus in (("memory", "memory"), (kind, url)):
+        if which == "memory" and app in _MEMORY:
+            runs[which] = _MEMORY[app]
+            continue
+        try:
+            runs[which] = _verify(ROOT, tmp, provider, app, bus, which, extra)
+        except (AssertionError, subprocess.TimeoutExpired) as exc:  # reported below, naming the transport
+            runs[which] = exc
+        else:
+            if which == "memory":
+                _MEMORY[app] = runs[which]  # type: ignore[assignment]
+    return runs
 
 
-@pytest.mark.parametrize("kind", list(BROKERS))
-@pytest.mark.parametrize(("provider", "app"), SUPPLIERS, ids=[a.split(":")[0] for _, a in SUPPLIERS])
-def test_same_verdicts_on_memory_and_every_real_broker(provider, app, kind, tmp_path_factory):
+@pytest.mark.parametrize(("provider", "app", "kind"), PARITY, ids=[f"{a.split(':')[0]}-{k}" for _, a, k in PARITY])
+def test_same_verdicts_on_memory_and_every_real_broker(provider, app, kind, tmp_path):
     """Every check of every interaction, flow and fault run gives the same verdict in memory and on each
     transport; a faulty supplier fails exactly the checks it declares (FAILS)."""
-    runs = _runs(provider, app, tmp_path_factory.mktemp("parity"))
+    runs = _runs(provider, app, kind, tmp_path)
     if isinstance(runs[kind], str):
         pytest.skip(runs[kind])
     for which in ("memory", kind):
@@ -164,10 +165,10 @@ def test_same_verdicts_on_memory_and_every_real_broker(provider, app, kind, tmp_
         if hasattr(module, "CHECK"):
             assert failing == {module.CHECK}, failing
     real_code, real = runs[kind]
-    assert real_code == code, f"{kind}: exit {real_code}, memory {code}"
-    assert real == memory, f"{kind} differs from memory: " + json.dumps(
+    assert real == memory, f"{kind} differs from memory (memory, {kind}): " + json.dumps(
         {k: (memory.get(k), real.get(k)) for k in set(memory) | set(real) if memory.get(k) != real.get(k)}
     )
+    assert real_code == code, f"{kind}: exit {real_code}, memory {code}"
 
 
 SYNC = "cemo / an order submitted gets a case created"
@@ -304,7 +305,8 @@ def _em_env(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess
         ("amqp://guest:guest@127.0.0.1:1/", "cannot connect"),
         ("redis://127.0.0.1:1", "cannot connect"),
         ("kafka://127.0.0.1:1", "cannot connect"),
-        ("sqs://127.0.0.1:1?region=eu-west-2", "no broker answered within 2 s"),
+        # botocore retries a refused endpoint: on a loaded machine the 2 s bound may expire first
+        ("sqs://127.0.0.1:1?region=eu-west-2", "cannot connect|no broker answered within 2 s"),
         ("nats://127.0.0.1:port", "the port is not a number"),
         ("nats://[::1", "malformed URL"),
         ("amqp://[fe80::1%eth0:5672/", "malformed URL"),
@@ -319,7 +321,7 @@ def test_bad_or_unreachable_bus_is_one_line_and_exit_2(bus, words, root):
         "--supplier-app", "providers.field_monitoring:app", "--connect-timeout", "2", cwd=root, timeout=60,
     )  # fmt: skip
     assert result.code == 2, result.text
-    assert bus in result.err and words in result.err, result.err
+    assert bus in result.err and any(w in result.err for w in words.split("|")), result.err
     assert len(result.err.strip().splitlines()) == 1, result.err
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,9 @@ from typing import Any
 import pytest
 
 from harness.schemas.registry import SchemaRegistry
+from harness.stream import reconcile
 from tests.helpers import em
+from tests.streaming import cli
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +152,87 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, extract: list[dict[str
     assert "that is an input file" in result.err
     assert old.read_bytes() == before
     assert em("reconcile", "-", "-").code == 2
+
+
+# -- streaming input, hardened (issue 12's promises hold for reconcile too) -----------------------------------
+def test_an_empty_old_side_is_unusable_input(tmp_path: Path, extract: list[dict[str, Any]]) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"\n\n")
+    result = cli("reconcile", str(empty), str(_write(tmp_path / "n.jsonl", extract)))
+    assert result.code == 2
+    assert result.err == (
+        f"em-harness: error: {empty}: no messages (empty, or only blank lines); give the extract or traffic to check\n"
+    )
+
+
+def test_an_empty_new_side_is_every_record_missing(tmp_path: Path, extract: list[dict[str, Any]]) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    result = cli("reconcile", str(_write(tmp_path / "o.jsonl", extract)), str(empty))
+    assert result.code == 1, result.text
+    last = result.out.strip().splitlines()[-1]
+    assert last.startswith("NOT RECONCILED: ") and " in new: 0 matched, 0 changed, " in last
+    assert " 0 in new: " in last and " missing, 0 extra" in last
+
+
+@pytest.mark.parametrize("how", ["hard link", "symlink"])
+def test_out_that_is_an_input_by_another_name_is_refused(tmp_path: Path, extract: list[dict[str, Any]], how) -> None:
+    old = _write(tmp_path / "o.jsonl", extract)
+    new = _write(tmp_path / "n.jsonl", extract[1:])
+    alias = tmp_path / "alias.jsonl"
+    if how == "hard link":
+        alias.hardlink_to(new)
+    else:
+        alias.symlink_to(new)
+    before = new.read_bytes()
+    result = cli("reconcile", str(old), str(new), "--out", str(alias))
+    assert result.code == 2
+    assert "that is an input file" in result.err
+    assert new.read_bytes() == before
+
+
+@pytest.mark.parametrize("path", [{}, {"EM_HARNESS_PARALLEL_FROM": "0"}], ids=["serial", "parallel"])
+def test_a_line_over_the_bound_keeps_it_from_reconciling(tmp_path: Path, extract, monkeypatch, path) -> None:
+    monkeypatch.setattr(reconcile, "MAX_LINE_BYTES", 20_000)
+    old = _write(tmp_path / "o.jsonl", extract)
+    new = _write(tmp_path / "n.jsonl", extract, extra='{"x": "' + "y" * 30_000 + '"}\n')
+    result = cli("reconcile", str(old), str(new), env=path)
+    assert result.code == 1, result.text
+    assert f"new line {len(extract) + 1}: line too long: over 20,000 bytes, skipped unread" in result.out
+    last = result.out.strip().splitlines()[-1]
+    assert last.startswith("NOT RECONCILED: ") and " 0 changed, 0 missing, 0 extra " in last
+    assert last.endswith("; 1 unusable line(s) or record(s)")
+
+
+def test_worker_processes_give_the_serial_result(tmp_path: Path, extract: list[dict[str, Any]]) -> None:
+    from harness.stream.reconcile import Reconciler
+
+    registry = SchemaRegistry(Path(__file__).resolve().parent.parent / "schemas")
+    old = [json.dumps(m).encode() for m in extract * 4]
+    new = [line for line in old if line != old[3]]
+    changed = json.loads(new[-2])  # in the last copy: no later line supersedes it
+    changed["additionalInformation"]["migrated"] = True
+    new[-2] = json.dumps(changed).encode()
+    new.insert(20, b"not json")
+    results = []
+    for workers in (1, 2):
+        (tmp_path / str(workers)).mkdir()
+        rec = Reconciler(registry, tmp_path / str(workers), keep_first=1000)
+        rec.block_size = 3000
+        found: list[Any] = []
+        rec.on_record = found.append
+        for side, lines in enumerate((old, new)):
+            rec.load(side, io.BytesIO(b"\n".join(lines) + b"\n"), workers)
+        result = rec.compare()
+        rec.close()
+        results.append((result, [f.to_json() for f in found]))
+    (serial, serial_found), (parallel, parallel_found) = results
+    assert parallel_found == serial_found
+    assert parallel.per_type == serial.per_type
+    assert parallel.lines == serial.lines == [len(old), len(new)]
+    assert sum(c.missing for c in serial.per_type.values()) > 0
+    assert sum(c.changed for c in serial.per_type.values()) == 1
+    for c in serial.per_type.values():  # each old record is matched, changed or missing: once
+        assert c.matched + c.changed + c.missing == c.old
+    assert sum(c.superseded_old for c in serial.per_type.values()) > 0
+    assert {"kind": "unreadable", "side": "new", "line": 21, "problem": "not JSON"} in serial_found

@@ -60,14 +60,19 @@ def _assert_interrupted(report: Path, name: str, code: int) -> None:
 
 @pytest.mark.parametrize(("name", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
 def test_a_signal_on_the_memory_bus_writes_the_partial_report(name, code, tmp_path):
-    report = tmp_path / "run.json"
+    report, mark = tmp_path / "run.json", tmp_path / "mark"
     proc = _start(
-        ["--supplier-app", "providers.faulty.late_reply:app", "--interaction", INTERACTION, "--json", str(report)],
+        ["--supplier-app", "tests.suppliers.drops_case_created:app", "--interaction", INTERACTION,
+         "--json", str(report)],
         tmp_path,
-    )
+        EM_TEST_MARK=str(mark),
+    )  # fmt: skip
     try:
-        assert proc.stdout.readline().startswith(b"verify field-monitoring-service")
-        time.sleep(1.5)  # the reply is 6 s late: the interaction is waiting for it
+        for _ in range(400):
+            if mark.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)  # the supplier has dropped its answer: the interaction waits for it (5 s)
         proc.send_signal(getattr(signal, name))
         out, err = proc.communicate(timeout=30)
     finally:

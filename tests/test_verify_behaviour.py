@@ -322,7 +322,7 @@ def _curfew(raised: dict, updated: dict) -> tuple[list[str], list[str]]:
         {},
         {
             "eventType": "em-harness.sim-device-telemetry",
-            "additionalInformation": {"observed_at": "2026-06-20T20:05:00Z"},
+            "additionalInformation": {"observed_at": "2026-06-20T20:05:00Z", "minutes": 45},
         },
         "stimulus",
     )
@@ -342,6 +342,15 @@ CLOSED = {**GOOD, "reasonable_excuse": "Yes", "active": False, "state": "Closed"
 
 def test_curfew_flow_holds_for_a_correct_violation():
     assert _curfew(GOOD, CLOSED) == ([], [])
+
+
+def test_a_closed_violation_shorter_than_the_absence_fails():
+    """45 minutes away inside the curfew: a violation closed after 30 names the rule and both values."""
+    failed, _ = _curfew(GOOD, {**CLOSED, "end": "2026-06-20 21:35:00", "duration": 1800})
+    assert failed == [
+        "flow 'curfew breach lifecycle', step 'updated' (violation-updated): the closed violation lasted as long as "
+        "the home unit reported the wearer away: seq 4: expected 2700, got 1800"
+    ]
 
 
 def test_a_violation_that_ends_before_it_starts_fails_even_with_a_matching_duration():

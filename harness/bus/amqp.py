@@ -41,7 +41,7 @@ class AmqpTransport(Transport):
         # attempt fails for good instead.
         self.broker = RabbitBroker(url, logger=None, timeout=max(0.5, run.connect_timeout * 0.8))
         self.exchange = RabbitExchange(exchange_name(run), type=ExchangeType.TOPIC, durable=True)
-        self.queue_name = f"em-harness.tap.{run.prefix or 'all'}"
+        self.queue_name = f"{run.tap_id}.tap.{run.prefix or 'all'}"
         self._deliver: Deliver | None = None
         install_tap(self.broker, lambda raw: raw.routing_key, lambda: self._deliver)
         queue = RabbitQueue(self.queue_name, auto_delete=True, routing_key=f"{run.prefix}#")

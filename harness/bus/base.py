@@ -69,6 +69,8 @@ class RunSpec:
     channels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     connect_timeout: float = 10.0
     """--connect-timeout: the bus bounds connect() by it; clients that take a timeout of their own get it too."""
+    tap_id: str = "em-harness"
+    """Names the tap's own queue or consumer group: a stub reading the same run (harness.stub) has its own."""
 
     @property
     def addresses(self) -> list[str]:

@@ -129,9 +129,8 @@ class KafkaTransport(Transport):
                 await self._assign(sorted(t for t in topics if t.startswith(prefix) and not t.startswith("__")))
 
     async def publish(self, address: str, body: dict[str, Any], headers: dict[str, str]) -> None:
-        await self.producer.send_and_wait(
-            address, orjson.dumps(body), headers=[(k, str(v).encode()) for k, v in headers.items()]
-        )
+        raw = body if isinstance(body, bytes) else orjson.dumps(body)  # bytes: a poison message, sent as is
+        await self.producer.send_and_wait(address, raw, headers=[(k, str(v).encode()) for k, v in headers.items()])
 
     async def health(self) -> None:
         await self.admin.describe_cluster()

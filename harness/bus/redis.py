@@ -37,7 +37,7 @@ class RedisTransport(Transport):
         self._unknown: dict[str, str] = {}  # undeclared stream -> last entry id read
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
-        self._group = f"em-harness-tap-{run.prefix or 'all'}"
+        self._group = f"{run.tap_id}-tap-{run.prefix or 'all'}"
         self._consumer = f"{self._group}-{os.getpid()}"
         self._keys = [run.prefix + address for address in run.addresses]
         self._idle = asyncio.Event()

@@ -186,7 +186,7 @@ class SqsTransport(Transport):
     async def tap(self, deliver: Deliver) -> None:
         self._deliver = deliver
         for i, (name, fifo) in enumerate(sorted(self.topics.items())):
-            queue = f"{self.prefix}{TAP}{i or ''}" + (".fifo" if fifo else "")
+            queue = f"{self.prefix}{TAP.replace('em-harness', self.run.tap_id)}{i or ''}" + (".fifo" if fifo else "")
             attributes = {"FifoQueue": "true"} if fifo else {}
             url = (await self.sqs.create_queue(QueueName=queue, Attributes=attributes))["QueueUrl"]
             self.tap_queues.append((url, ""))  # noted at once: cleanup removes it even if the rest fails
@@ -240,7 +240,8 @@ class SqsTransport(Transport):
     async def publish(self, address: str, body: dict[str, Any], headers: dict[str, str]) -> None:
         channel = address[len(self.run.prefix) :] if address.startswith(self.run.prefix) else address
         topic = self.channel_topic.get(channel, self.default_topic)
-        raw = orjson.dumps(body)
+        # bytes: a poison message. An SNS message is text: bytes that are no UTF-8 arrive as U+FFFD.
+        raw = body.decode("utf-8", "replace").encode() if isinstance(body, bytes) else orjson.dumps(body)
         attributes = {k: {"DataType": "String", "StringValue": str(v)} for k, v in headers.items() if str(v)}
         attributes["eventType"] = {"DataType": "String", "StringValue": channel}
         request: dict[str, Any] = {

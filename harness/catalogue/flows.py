@@ -36,8 +36,9 @@ correlation:                                 # across steps: every message carry
 Expressions: `$.path` (this step's message), `STEP:$.path` (the first message of another step),
 `stimulus.MESSAGE:$.path` or `stimulus.MESSAGE[N]:$.path` (the Nth stimulus of that type, from 0),
 `london(X)` (an instant as London local 'yyyy-MM-dd HH:mm:ss'), `seconds(X - Y)` (whole seconds between
-two instants), `time(X)` (an instant); anything else is a literal. Timestamps compare as instants, to the
-second: RFC 3339 with its offset, and the catalogue's London local format in Europe/London.
+two instants), `minutes(X)` (a number of minutes, as seconds), `time(X)` (an instant); anything else is a
+literal. Timestamps compare as instants, to the second: RFC 3339 with its offset, and the catalogue's London
+local format in Europe/London.
 Rules: `equal: [A, B]`, `compare: [A, OP, B]` (OP one of < <= > >= == !=), `in: [A, [values]]`,
 `within: [A, B, DURATION]` (|A - B| <= DURATION, e.g. 1h); `when:` takes one such rule as a condition.
 
@@ -62,7 +63,7 @@ COUNTS = ("once", "at-least-once", "at-most-once", "never")
 FAULTS = ("duplicate", "reorder", "delay", "redeliver", "poison")
 OPS = ("equal", "compare", "in", "within")
 COMPARATORS = ("<", "<=", ">", ">=", "==", "!=")
-FUNCTIONS = ("london", "seconds", "time")
+FUNCTIONS = ("london", "seconds", "minutes", "time")
 
 _REF = re.compile(
     r"^(?:(?P<step>[a-z][a-z0-9_-]*)|stimulus\.(?P<stim>[a-z][a-z0-9-]*)(?:\[(?P<idx>\d+)\])?):(?P<path>\$.*)$"

@@ -1022,3 +1022,120 @@ def check_flows(ctx: LintContext) -> Iterator[Finding]:
 
 
 CHECKS.extend([check_correlation_rules, check_flows])
+
+
+def check_examples_against_states(ctx: LintContext) -> Iterator[Finding]:
+    """A pact example contradicts its provider state: a value rule of a flow run from that state (or from one
+    that begins with its stimuli) fails on the example, with the state's stimuli built for the interaction's
+    params (an excused 45-minute absence whose example lasts 30 minutes; a violation that starts two minutes
+    before the tamper that raised it). Only what the example and the state fix are compared: a rule that
+    names another step, a fresh identifier, the run's clock (a stimulus's envelope times) or an absent value is
+    left to verify.
+    """
+    import random
+
+    from harness.bus.recorded import Recorded
+    from harness.catalogue.flows import Ref
+    from harness.simulate.stimuli import Tokens, build_stimuli
+    from harness.verify.flows import Evaluator, FlowRun, Missing
+
+    examples = {d.name: d.contents["examples"][0] for d in ctx.registry.messages() if d.contents.get("examples")}
+    files = _states_files(ctx)
+    flows = [f for f in _flows(ctx) if f.usable and f.provider and f.given]
+    for pact, interaction, part in _message_parts(ctx):
+        states = files.get(pact.provider)
+        if states is None or len(interaction.states) != 1 or part is not interaction.expected:
+            continue
+        name, params = interaction.states[0]
+        state = states.states.get(name)
+        body = part.body
+        if state is None or not isinstance(body, dict) or not isinstance(body.get("eventType"), str):
+            continue
+        message = body["eventType"].removeprefix("electronic-monitoring.")
+        for flow in flows:
+            given = states.states.get(flow.given) if flow.provider == pact.provider else None
+            if given is None or not _begins_with(given, state):
+                continue
+            try:
+                stimuli = build_stimuli(state, params, Tokens(random.Random(0)), examples, {m: m for m in examples})
+            except Exception:  # a state that cannot be built: check_states_files reports it
+                continue
+            stim_records = [Recorded(i, 0.0, s.message, {}, s.body, "stimulus") for i, s in enumerate(stimuli)]
+            here = Recorded(0, 0.0, message, {}, body, "supplier")
+            evaluator = Evaluator(FlowRun(flow, [here], stim_records), {})
+            for step in flow.steps:
+                if step.message != message or not all(
+                    _flow_value(body, path) == value for path, value in step.where.items()
+                ):
+                    continue
+                for rule in step.rules:
+                    if not _fixed_by_state(rule, state):
+                        continue
+                    try:
+                        if rule.when is not None and not evaluator.holds(rule.when, here)[0]:
+                            continue
+                        holds, expected, actual = evaluator.holds(rule, here)
+                    except Missing:
+                        continue
+                    if holds:
+                        continue
+                    target = rule.args[0]
+                    ptr = f"{part.body_pointer}{target.pointer}" if isinstance(target, Ref) else part.body_pointer
+                    yield ctx.finding(
+                        pact.path,
+                        ptr,
+                        f"the example contradicts its provider state {name!r}: flow {flow.name!r}, step {step.id!r}: "
+                        f"{rule.text}: expected {expected}, the example has {actual}; fix the example "
+                        "(or the state) so the two tell the same story",
+                    )
+
+
+def _begins_with(given: Any, state: Any) -> bool:
+    """Do the flow's state's stimuli begin with this state's: the same messages, setting the same values
+    (where one of the two leaves a value to a parameter, the other may fix it)?"""
+    if len(given.stimuli) < len(state.stimuli):
+        return False
+    for mine, theirs in zip(state.stimuli, given.stimuli, strict=False):
+        if mine.message != theirs.message:
+            return False
+        for where in {*mine.set, *theirs.set}:
+            a, b = mine.set.get(where, _UNSET), theirs.set.get(where, _UNSET)
+            if a != b and not any(_is_param(v) for v in (a, b)):
+                return False
+    return True
+
+
+_UNSET = object()
+
+
+def _is_param(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("{") and value.endswith("}") and "token:" not in value
+
+
+def _flow_value(body: Any, path: str) -> Any:
+    from harness.catalogue.flows import path_pointer
+    from harness.verify.flows import _first
+
+    return _first(body, path_pointer(path) or "")
+
+
+def _fixed_by_state(rule: Any, state: Any) -> bool:
+    """Does every value the rule reads come from the example itself or from what the state fixes (a literal
+    or a parameter, not a fresh token, not the envelope times the harness stamps when it runs)?"""
+    for ref in rule.refs():
+        if ref.step is not None:
+            return False
+        if ref.stimulus is None:
+            continue
+        if ref.pointer in ("/occurredAt", "/publishedAt"):
+            return False
+        same = [s for s in state.stimuli if s.message == ref.stimulus]
+        if len(same) <= ref.index:
+            return False
+        raw = same[ref.index].set.get(ref.pointer)
+        if isinstance(raw, str) and "{token:" in raw:
+            return False
+    return True
+
+
+CHECKS.append(check_examples_against_states)

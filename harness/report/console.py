@@ -3,6 +3,10 @@
 Everything a contract, a supplier or a user wrote (descriptions, provider states, regexes such as
 `^[A-Z]+$`, captured values, bus URLs) is escaped before rich sees it: rich reads `[...]` as markup,
 and unescaped text either crashes the sink (MarkupError) or silently loses characters.
+
+The header (provider, bus, supplier, catalogue) is held until a supplier message arrives (SupplierHeard):
+when none ever does, the console's first line says so and names --supplier-app / --supplier-cmd, instead
+of a newcomer reading "0 of 27 passed ... got nothing" with no hint that no supplier is attached.
 """
 
 from __future__ import annotations
@@ -12,7 +16,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.verify.events import CHECKS, Event, InteractionSettled, Judged, RunFinished, RunStarted
+from harness.verify.events import CHECKS, Event, InteractionSettled, Judged, RunFinished, RunStarted, SupplierHeard
+
+NO_SUPPLIER = (
+    "no supplier message: nothing on the bus came from any supplier during this run. Attach one with "
+    "--supplier-app MODULE:APP (a FastStream app) or --supplier-cmd CMD (any process, on a broker --bus), "
+    "or check that the supplier already on the bus uses this broker and channel prefix"
+)
 
 
 def _is_tty() -> bool:
@@ -27,17 +37,35 @@ class ConsoleSink:
         self.console = console or Console(highlight=False, width=None if _is_tty() else 200)
         self.progress: Progress | None = None
         self.task = None
+        self.remaining = 0
+        self.held: list[str] | None = None
+        """Header lines (rich markup) not printed yet: held until a supplier speaks or the run ends."""
+
+    def flush(self) -> None:
+        """Print the held header (a supplier spoke, the run ended, or it stopped with an error)."""
+        held, self.held = self.held, None
+        for line in held or []:
+            self.console.print(line, soft_wrap=True)
+
+    def _say(self, line: str) -> None:
+        if self.held is not None:
+            self.held.append(line)
+        else:
+            self.console.print(line, soft_wrap=True)
 
     def __call__(self, event: Event) -> None:
         c = self.console
         if isinstance(event, RunStarted):
-            c.print(
+            self.held = [
                 f"verify [bold]{escape(event.provider)}[/] on bus {escape(event.bus)} with supplier "
-                f"{escape(event.supplier)}: {event.interactions} interaction(s) from {len(event.pacts)} pact(s)",
-                soft_wrap=True,
-            )
-            for note in event.notes:
-                c.print(f"[yellow]note[/] {escape(note)}", soft_wrap=True)
+                f"{escape(event.supplier)}: {event.interactions} interaction(s) from {len(event.pacts)} pact(s)"
+            ]
+            if event.catalogue_hash:
+                self.held.append(f"catalogue {escape(event.catalogue_version)} ({escape(event.catalogue_hash)})")
+            self.held.extend(f"[yellow]note[/] {escape(note)}" for note in event.notes)
+            self.remaining = event.interactions
+            if not c.is_terminal:  # a progress bar is drawn on a terminal only (elsewhere it leaves a blank line)
+                return
             self.progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -48,12 +76,17 @@ class ConsoleSink:
             )
             self.progress.start()
             self.task = self.progress.add_task("running interactions", total=event.interactions)
-        elif isinstance(event, InteractionSettled) and self.progress is not None:
-            self.progress.advance(self.task)
-            if self.progress.finished:
-                self.progress.stop()
-                self.progress = None
-                c.print(
+        elif isinstance(event, SupplierHeard):
+            self.flush()
+        elif isinstance(event, InteractionSettled):
+            self.remaining -= 1
+            if self.progress is not None:
+                self.progress.advance(self.task)
+            if self.remaining == 0:
+                if self.progress is not None:
+                    self.progress.stop()
+                    self.progress = None
+                self._say(
                     "judging: deadlines, channels, schemas, data minimisation, correlation, eventIds, flows, "
                     "faults, pacts (pact-python verifier)..."
                 )
@@ -63,6 +96,10 @@ class ConsoleSink:
         elif isinstance(event, RunFinished):
             if self.progress is not None:
                 self.progress.stop()
+                self.progress = None
+            if event.supplier_silent:
+                c.print(f"[red]{escape(NO_SUPPLIER)}[/]", soft_wrap=True)
+            self.flush()
             self._summary(event)
 
     def _summary(self, run: RunFinished) -> None:
@@ -114,8 +151,12 @@ class ConsoleSink:
             c.print(f"[yellow]note[/] {escape(note)}", soft_wrap=True)
         if run.error:
             c.print(f"[red]ERROR[/] {escape(run.error)}", soft_wrap=True)
+        if run.coverage is not None:
+            c.print(escape(run.coverage.summary()), soft_wrap=True)
+        for line in run.coverage_short:
+            c.print(f"[red]FAIL[/] {escape(line)}", soft_wrap=True)
         counts = run.counts
-        verdict = "PASS" if run.passed else ("ERROR" if run.error else "FAIL")
+        verdict = "ERROR" if run.error else ("PASS" if run.exit_code == 0 else "FAIL")
         parts = []
         for kind, noun in (("pact", "interaction(s)"), ("flow", "flow(s)"), ("fault", "fault run(s)")):
             rows = [o for o in run.outcomes if o.kind == kind and not o.pending]
@@ -129,4 +170,6 @@ class ConsoleSink:
             )
         if run.notes:
             line += f"; {len(run.notes)} note(s)"
+        if run.coverage_short:
+            line += f"; coverage below --min-coverage {run.min_coverage:g}%"
         c.print(line, soft_wrap=True)

@@ -13,7 +13,6 @@ testcases in JUnit, `notes` in JSON, a list in HTML; so are the structural probl
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
@@ -41,12 +40,19 @@ def _xml(text: Any) -> str:
 
 
 def run_to_json(run: RunFinished, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """passed: every interaction that counts passed; exitCode also fails a run below --min-coverage."""
     return {
         "provider": run.provider,
         "passed": run.passed,
         "exitCode": run.exit_code,
         "error": run.error,
         "seconds": round(run.seconds, 3),
+        "catalogue": {"version": run.catalogue_version, "contentHash": run.catalogue_hash},
+        "supplierSilent": run.supplier_silent,
+        "coverage": None if run.coverage is None else run.coverage.to_json(),
+        "minCoverage": None
+        if run.min_coverage is None
+        else {"percent": run.min_coverage, "passed": not run.coverage_short, "short": run.coverage_short},
         "counts": run.counts,
         "notes": run.notes,
         "interactions": [o.to_json() for o in run.outcomes],
@@ -106,6 +112,13 @@ def write_junit(run: RunFinished, path: Path) -> None:
         tests += 1
         case = ET.SubElement(suite, "testcase", classname=_xml(run.provider), name="infrastructure")
         ET.SubElement(case, "error", message=_xml(run.error))
+    if run.min_coverage is not None and run.coverage is not None:
+        tests += 1
+        case = ET.SubElement(suite, "testcase", classname=_xml(run.provider), name="coverage [min-coverage]")
+        if run.coverage_short:
+            failures += 1
+            el = ET.SubElement(case, "failure", message=_xml(run.coverage_short[0]), type="min-coverage")
+            el.text = _xml("\n".join(run.coverage_short))
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("errors", "1" if run.error else "0")
@@ -115,6 +128,13 @@ def write_junit(run: RunFinished, path: Path) -> None:
     props = ET.Element("properties")
     for name in ("pendingFailed", "pendingPassed"):
         ET.SubElement(props, "property", name=name, value=str(counts[name]))
+    ET.SubElement(props, "property", name="catalogueVersion", value=_xml(run.catalogue_version))
+    ET.SubElement(props, "property", name="catalogueHash", value=_xml(run.catalogue_hash))
+    if run.coverage is not None:
+        for key, measure in run.coverage.measures.items():
+            pct = measure.percent
+            value = f"{len(measure.covered)}/{len(measure.items)}" + ("" if pct is None else f" ({pct:.1f}%)")
+            ET.SubElement(props, "property", name=f"coverage.{key}", value=value)
     suite.insert(0, props)
     root = ET.Element("testsuites")
     root.append(suite)
@@ -123,44 +143,7 @@ def write_junit(run: RunFinished, path: Path) -> None:
 
 
 def write_html(run: RunFinished, path: Path) -> None:
-    e = html.escape
-    rows = []
-    for o in run.outcomes:
-        cells = "".join(
-            f'<td class="{"ok" if r.passed else ("skip" if r.skipped else ("pending" if o.pending else "bad"))}">'
-            f"{e(r.check)}</td>"
-            for r in o.checks
-        )
-        label = "pending: failed" if o.pending else "FAIL"
-        fails = "".join(
-            f"<li><b>{e(label)}</b> <b>{e(r.check)}</b> {e(f.path or '/')}: {e(f.message)} "
-            f"(expected {e(f.expected or '-')}, got {e(f.actual or '-')})</li>"
-            for r in o.checks
-            for f in r.failures
-        )
-        captured = "" if o.captured is None else e(json.dumps(o.captured.body, indent=2, ensure_ascii=False))
-        verdict_class = {"pass": "ok", "FAIL": "bad"}.get(o.verdict, "pending")
-        rows.append(
-            f'<tr><td>{e(o.key)}</td>{cells}<td class="{verdict_class}">{e(o.verdict)}</td></tr>'
-            f'<tr><td colspan="{len(o.checks) + 2}"><ul>{fails}</ul>'
-            f"<details><summary>captured message</summary><pre>{captured}</pre></details></td></tr>"
-        )
-    notes = "".join(f"<li>{e(n)}</li>" for n in run.notes)
-    counts = run.counts
-    verdict = "PASS" if run.passed else ("ERROR" if run.error else "FAIL")
-    pending = ""
-    if counts["pendingFailed"] or counts["pendingPassed"]:
-        pending = (
-            f" Pending: {counts['pendingFailed']} failed, {counts['pendingPassed']} passed "
-            "(pending interactions do not fail the run)."
-        )
-    doc = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>em-harness verify {e(run.provider)}: {verdict}</title>
-<style>body{{font-family:sans-serif;margin:2em}}td{{padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top}}
-.ok{{background:#dfd}}.bad{{background:#fdd}}.skip{{background:#ffd}}.pending{{background:#fec}}pre{{font-size:12px}}</style>
-</head><body>
-<h1>verify {e(run.provider)}: {verdict}</h1>
-<p>{counts["passed"]} of {counts["passed"] + counts["failed"]} interactions passed in {run.seconds:.1f} s.{pending}
-{e(run.error or "")}</p>{f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}<table>{"".join(rows)}</table></body></html>
-"""
-    _write(path, doc)
+    """The self-contained HTML report (harness.report.htmlreport): failures first, filterable, timelines."""
+    from harness.report.htmlreport import render
+
+    _write(path, render(run))

@@ -7,28 +7,42 @@ datastore ingested). Each line is a domain event; its records and their keys com
 - changed: the same key, different content (the changed fields are named, never their values);
 - missing: in OLD, not in NEW; extra: in NEW, not in OLD.
 When a key appears on several lines of one side (a status that changed twice), the last line is the
-record ("superseded" counts the others). Lines that cannot be read as a catalogue message, and records
-without their key, also keep the migration from reconciling: nothing is silently skipped.
+record ("superseded" counts the others). Lines that cannot be read as a catalogue message (not JSON,
+not UTF-8, longer than validate-stream's line bound), and records without their key, also keep the
+migration from reconciling: nothing is silently skipped. An OLD with no message at all is unusable
+input (exit 2); an empty NEW is a finding (every record missing).
 
-Streaming in bounded memory: each side's records go into a temporary SQLite file (key, line, digest,
-body), and the comparison is done by joins there, so two 1 GiB extracts need disk, not RAM.
+Streaming in bounded memory: each side's records go into a temporary SQLite file, (type, key, line,
+digest) in one table and the record's JSON in another that only changed records are read from, and
+the comparison is done by joins there, so two 1 GiB extracts need disk, not RAM.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
 from harness.errors import UnusableInput
 from harness.schemas.registry import SchemaRegistry
-from harness.stream.records import RecordKind, differences, digest, kinds
+from harness.stream.records import RecordKind, differences, kinds
+from harness.stream.validate import (
+    LONG_LINE,
+    MAX_LINE_BYTES,
+    PARALLEL_FROM_BYTES,
+    _open_source,
+    no_messages,
+    read_blocks,
+    refuse_same_file,
+    report_console,
+)
 
 OLD, NEW = 0, 1
 SIDES = ("old", "new")
@@ -81,6 +95,7 @@ class TypeCounts:
 class Reconciliation:
     per_type: dict[str, TypeCounts] = field(default_factory=dict)
     lines: list[int] = field(default_factory=lambda: [0, 0])
+    messages: list[int] = field(default_factory=lambda: [0, 0])  # lines not blank, per side
     problems: Counter = field(default_factory=Counter)  # (side, what) -> count
     first_problems: list[Problem] = field(default_factory=list)
     first_differences: list[Difference] = field(default_factory=list)
@@ -95,10 +110,16 @@ class Reconciliation:
 
 
 class Reconciler:
-    def __init__(self, registry: SchemaRegistry, folder: Path, *, keep_first: int = 20) -> None:
+    def __init__(
+        self, registry: SchemaRegistry, folder: Path, *, keep_first: int = 20, max_line: int | None = None
+    ) -> None:
         self.kinds: dict[str, RecordKind] = kinds(registry)
         self.keep_first = keep_first
+        self.max_line = max_line or MAX_LINE_BYTES
+        self.block_size = 1 << 20
         self.db = sqlite3.connect(folder / "reconcile.db", isolation_level=None)
+        # The records' JSON lives apart (appended in id order), so the table the joins compare the sides in
+        # has small rows, clustered by key (WITHOUT ROWID: one B-tree, no second lookup per row).
         self.db.executescript(
             """
             PRAGMA journal_mode = OFF;
@@ -106,9 +127,10 @@ class Reconciler:
             PRAGMA cache_size = -65536;
             CREATE TABLE rec (
                 side INTEGER NOT NULL, type TEXT NOT NULL, key TEXT NOT NULL, line INTEGER NOT NULL,
-                digest TEXT NOT NULL, body BLOB NOT NULL, dups INTEGER NOT NULL DEFAULT 0,
+                body INTEGER NOT NULL, digest BLOB NOT NULL, dups INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (side, type, key)
             ) WITHOUT ROWID;
+            CREATE TABLE body (id INTEGER PRIMARY KEY, json BLOB NOT NULL);
             """
         )
         self.result = Reconciliation()
@@ -125,50 +147,97 @@ class Reconciler:
         if self.on_record is not None:
             self.on_record(problem)
 
-    def load(self, side: int, lines: Iterable[bytes]) -> None:
-        """Read one side into the store."""
-        batch: list[tuple[Any, ...]] = []
+    def load(self, side: int, source: IO[bytes], workers: int = 1) -> None:
+        """Read one side into the store; with workers > 1, blocks of lines are parsed in worker processes
+        (at most two per worker in flight) and stored here in file order, so the last line with a key wins."""
         insert = (
-            "INSERT INTO rec (side, type, key, line, digest, body) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (side, type, key) DO UPDATE SET line = excluded.line, digest = excluded.digest, "
-            "body = excluded.body, dups = dups + 1"
+            "INSERT INTO rec (side, type, key, line, body, digest) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (side, type, key) DO UPDATE SET line = excluded.line, body = excluded.body, "
+            "digest = excluded.digest, dups = dups + 1"
         )
+        blocks = read_blocks(source, self.max_line, self.block_size)
         self.db.execute("BEGIN")
-        n = 0
-        for n, raw in enumerate(lines, 1):
-            if not raw.strip():
+        lines = seen = 0
+
+        def store(part: tuple[list, list, list, int, int]) -> None:
+            nonlocal lines, seen
+            rows, bodies, problems, count, messages = part
+            self.db.executemany(insert, rows)
+            self.db.executemany("INSERT INTO body VALUES (?, ?)", bodies)
+            for line, what in problems:
+                self._problem(side, line, what)
+            lines += count
+            seen += messages
+
+        if workers > 1:
+            import multiprocessing
+            from collections import deque
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_init, initargs=(self,)) as pool:
+                pending: deque = deque()
+                first = 1
+                for block in blocks:
+                    long = [i for i, line in enumerate(block) if line is LONG_LINE]
+                    pending.append(pool.submit(_block, side, first, b"\n".join(block), long))
+                    first += len(block)
+                    if len(pending) >= 2 * workers:
+                        store(pending.popleft().result())
+                while pending:
+                    store(pending.popleft().result())
+        else:
+            first = 1
+            for block in blocks:
+                store(self.records(side, first, block))
+                first += len(block)
+        self.db.execute("COMMIT")
+        self.result.lines[side] = lines
+        self.result.messages[side] = seen
+
+    def records(self, side: int, first: int, lines: list[bytes]) -> tuple[list, list, list, int, int]:
+        """(rows (side, type, key, line, body id, digest), bodies (id, JSON), problems (line, what), lines,
+        messages) of a block of lines, ready for the store. A body's id is the record's line, its place in
+        the line and the side.
+
+        A record's JSON has sorted keys: equal records are equal bytes (5 and 5.0 aside, which compare()
+        settles field by field), so the digest decides which records to compare."""
+        rows: list[tuple[Any, ...]] = []
+        bodies: list[tuple[int, bytes]] = []
+        problems: list[tuple[int, str]] = []
+        seen = 0
+        loads, dumps, sort, kinds_ = orjson.loads, orjson.dumps, orjson.OPT_SORT_KEYS, self.kinds
+        for n, raw in enumerate(lines, first):
+            if raw is LONG_LINE:
+                problems.append((n, f"line too long: over {self.max_line:,} bytes, skipped unread"))
                 continue
             try:
-                msg = orjson.loads(raw)
+                msg = loads(raw)
             except orjson.JSONDecodeError:
-                self._problem(side, n, "not JSON")
+                if raw.strip():
+                    seen += 1
+                    problems.append((n, "not JSON"))
                 continue
-            event_type = msg.get("eventType") if isinstance(msg, dict) else None
-            kind = self.kinds.get(event_type) if isinstance(event_type, str) else None
+            seen += 1
+            event_type = msg.get("eventType") if type(msg) is dict else None
+            kind = kinds_.get(event_type) if type(event_type) is str else None
             if kind is None:
-                self._problem(
-                    side,
-                    n,
-                    "not a catalogue message"
-                    + (f": unknown eventType {event_type!r}" if isinstance(event_type, str) else ": no eventType"),
-                )
+                known = f": unknown eventType {event_type!r}" if isinstance(event_type, str) else ": no eventType"
+                problems.append((n, "not a catalogue message" + known))
                 continue
             found = False
-            for record, key in kind.records(msg):
+            for i, (record, key) in enumerate(kind.record_list(msg)):
                 found = True
                 if key is None:
-                    self._problem(side, n, f"record without its key: {kind.name} needs {kind.key_text}")
+                    problems.append((n, f"record without its key: {kind.name} needs {kind.key_text}"))
                     continue
-                batch.append((side, event_type, key, n, digest(record), orjson.dumps(record)))
+                body = dumps(record, option=sort)
+                body_id = (((n << 24) | i) << 1) | side
+                rows.append((side, event_type, key, n, body_id, blake2b(body, digest_size=16).digest()))
+                bodies.append((body_id, body))
             if not found:
-                self._problem(side, n, f"no record: {kind.name} carries none where the catalogue says")
-            if len(batch) >= BATCH:
-                self.db.executemany(insert, batch)
-                batch.clear()
-        if batch:
-            self.db.executemany(insert, batch)
-        self.db.execute("COMMIT")
-        self.result.lines[side] = n
+                problems.append((n, f"no record: {kind.name} carries none where the catalogue says"))
+        return rows, bodies, problems, len(lines), seen
 
     def compare(self) -> Reconciliation:
         """Match the two sides in the store."""
@@ -180,14 +249,14 @@ class Reconciler:
                 counts.old, counts.superseded_old = count, dups
             else:
                 counts.new, counts.superseded_new = count, dups
-        self.db.execute("CREATE INDEX new_side ON rec (type, key) WHERE side = 1")
         for event_type, same in q(
             "SELECT o.type, COUNT(*) FROM rec o JOIN rec n ON n.side = 1 AND n.type = o.type AND n.key = o.key "
             "WHERE o.side = 0 AND o.digest = n.digest GROUP BY o.type"
         ):
             result.per_type[event_type].matched += same
         for event_type, key, old_line, new_line, old_body, new_body in q(
-            "SELECT o.type, o.key, o.line, n.line, o.body, n.body FROM rec o JOIN rec n "
+            "SELECT o.type, o.key, o.line, n.line, (SELECT json FROM body WHERE id = o.body), "
+            "(SELECT json FROM body WHERE id = n.body) FROM rec o JOIN rec n "
             "ON n.side = 1 AND n.type = o.type AND n.key = o.key WHERE o.side = 0 AND o.digest != n.digest "
             "ORDER BY o.line"
         ):
@@ -216,11 +285,19 @@ class Reconciler:
             self.on_record(diff)
 
 
-def _lines(path: str) -> Any:
-    from harness.stream.validate import _open_source
+_RECONCILER: Reconciler | None = None
 
-    source, _ = _open_source(path)
-    return source
+
+def _init(reconciler: Reconciler) -> None:
+    global _RECONCILER
+    _RECONCILER = reconciler
+
+
+def _block(side: int, first: int, block: bytes, long: list[int]) -> tuple[list, list, list, int, int]:
+    lines = block.split(b"\n")
+    for i in long:
+        lines[i] = LONG_LINE
+    return _RECONCILER.records(side, first, lines)
 
 
 def run_reconcile(old: str, new: str, *, out: Path | None, show: int, root: Path | None) -> int:
@@ -235,12 +312,12 @@ def run_reconcile(old: str, new: str, *, out: Path | None, show: int, root: Path
         raise UnusableInput("reconcile: OLD and NEW cannot both be standard input")
     project = find_project(root)
     registry = SchemaRegistry(project.schemas_dir)
-    sources = [_lines(old), _lines(new)]
+    opened = [_open_source(old), _open_source(new)]
+    sources = [source for source, _ in opened]
     sink = None
     if out is not None:
-        for given in (old, new):
-            if given != "-" and Path(given).resolve() == out.resolve():
-                raise UnusableInput(f"--out {out}: that is an input file; write the differences elsewhere")
+        for source in sources:
+            refuse_same_file(source, out, "--out")
         try:
             sink = out.open("wb")
         except OSError as exc:
@@ -254,8 +331,13 @@ def run_reconcile(old: str, new: str, *, out: Path | None, show: int, root: Path
             for side, source in enumerate(sources):
                 if err.is_terminal:
                     err.print(f"  reading {SIDES[side]}...", end="\r")
+                size = opened[side][1]
+                parallel_from = int(os.environ.get("EM_HARNESS_PARALLEL_FROM", PARALLEL_FROM_BYTES))
+                workers = (os.cpu_count() or 1) if size is not None and size > parallel_from else 1
                 with source:
-                    rec.load(side, source)
+                    rec.load(side, source, workers)
+                if side == OLD and not rec.result.messages[OLD]:
+                    raise no_messages(old)
             result = rec.compare()
         except sqlite3.OperationalError as exc:
             raise UnusableInput(f"reconcile: the temporary store failed ({exc}); is the disk full?") from None
@@ -264,7 +346,7 @@ def run_reconcile(old: str, new: str, *, out: Path | None, show: int, root: Path
             if sink is not None:
                 sink.close()
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = report_console()
     table = Table(title=f"reconcile: {escape(old)} -> {escape(new)}", title_justify="left")
     for column in ("message", "key", "old", "new", "matched", "changed", "missing", "extra"):
         table.add_column(column, justify="left" if column in ("message", "key") else "right")

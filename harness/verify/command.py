@@ -59,6 +59,7 @@ def run_verify(
     flows: list[str] | None = None,
     faults: str | None = None,
     clock: str = "virtual",
+    min_coverage: float | None = None,
 ) -> int:
     from harness.errors import HarnessError
     from harness.simulate.faults import parse_faults
@@ -79,6 +80,8 @@ def run_verify(
         )
     if supplier_app is not None and not supplier_app.strip():
         raise HarnessError("--supplier-app is empty: give MODULE:APP, or leave the option out")
+    if min_coverage is not None and not 0 <= min_coverage <= 100:
+        raise HarnessError(f"--min-coverage {min_coverage:g}: give a percentage from 0 to 100")
     if flows is not None and [f.lower() for f in flows] == ["none"]:
         flows = []
     project = find_project(root)
@@ -100,6 +103,7 @@ def run_verify(
         flows=flows,
         faults=fault_list,
         clock=clock,
+        min_coverage=min_coverage,
     )
     console = ConsoleSink()
     finished: RunFinished | None = None
@@ -114,6 +118,8 @@ def run_verify(
             raise HarnessError(
                 f"interrupted by {signal_name} before the run could report", exit_code=_SIGNAL_EXIT[signal_name]
             ) from None
+        finally:
+            console.flush()  # a header still held when the run stopped with an error
     assert finished is not None
     if json_out:
         write_json(finished, json_out)

@@ -52,6 +52,7 @@ from harness.verify.events import (
     Recorded,
     RunFinished,
     RunStarted,
+    SupplierHeard,
 )
 from harness.verify.flows import FlowRun, awaited_done, judge_flow
 from harness.verify.judge import (
@@ -174,6 +175,7 @@ class VerifyEngine:
         faults: list[str] | None = None,
         clock: str = "virtual",
         canaries: bool = True,
+        min_coverage: float | None = None,
     ) -> None:
         self.project = project
         self.provider = provider
@@ -198,8 +200,10 @@ class VerifyEngine:
         self.scenarios: list[Scenario] = []
         self._poison: list[Any] = []
         self.interrupted: str | None = None
-        self._settled: set[int] = set()  # the scenarios (by id) whose run finished
         """Set by the command when a signal stops the run (SIGTERM); SIGINT is the default."""
+        self._settled: set[int] = set()  # the scenarios (by id) whose run finished
+        self.min_coverage = min_coverage
+        self.heard = False  # a supplier message arrived (SupplierHeard is yielded once, when it has)
 
     def _make_bus(self, plan: Plan) -> tuple[Bus, Any]:
         """The bus for --bus, and the supplier attachment (None when the supplier is already on the bus)."""
@@ -334,6 +338,8 @@ class VerifyEngine:
     def _offer(self, rec: Recorded) -> None:
         if rec.direction == "supplier" and self._is_poison(rec):
             return
+        if rec.direction == "supplier":
+            self.heard = True
         self.clock.offer(rec)
         for sc in self.scenarios:
             sc.offer(rec)
@@ -349,7 +355,20 @@ class VerifyEngine:
         scenarios = self.scenarios = self._scenarios(plan)
         bus, supplier = self._make_bus(plan)
         total = len(scenarios)
-        yield RunStarted(self.provider, self.bus_url, self.supplier_label, total, plan.pact_paths, plan.notes)
+        from harness.catalogue.fingerprint import fingerprint
+
+        fp = fingerprint(self.project)
+        yield RunStarted(
+            self.provider,
+            self.bus_url,
+            self.supplier_label,
+            total,
+            plan.pact_paths,
+            plan.notes,
+            catalogue_version=fp.version,
+            catalogue_hash=fp.content_hash,
+        )
+        announced = False
         error: str | None = None
         with asyncio.Runner() as runner:
             bus.listen(self._offer)
@@ -370,6 +389,9 @@ class VerifyEngine:
                 raise
             except Exception as exc:
                 raise HarnessError(f"bus {self.bus_url!r}: could not start: {type(exc).__name__}: {exc}") from None
+            if self.heard:  # a --supplier-cmd's readiness message
+                announced = True
+                yield SupplierHeard()
             for i, sc in enumerate(scenarios):
                 yield InteractionStarted(sc.key, i + 1, total)
             pending: set[asyncio.Task] = set()
@@ -391,6 +413,9 @@ class VerifyEngine:
                     pending = runner.run(spawn())
                     while pending:
                         done, pending = runner.run(asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED))
+                        if self.heard and not announced:
+                            announced = True
+                            yield SupplierHeard()
                         for task in done:
                             self._settled.add(id(task.result()))
                             yield InteractionSettled(task.result().outcome)
@@ -422,6 +447,7 @@ class VerifyEngine:
                     # The broker went away after the last interaction settled: its verdicts cannot be trusted.
                     error = f"infrastructure error: {bus.failure}"
         self.supplier_output = supplier.output() if supplier is not None else ""
+        coverage = self._coverage(plan, bus)  # before _judge redacts what was recorded
         outcomes = self._judge(plan, bus, error)
         for outcome in outcomes:
             yield Judged(outcome)
@@ -435,6 +461,11 @@ class VerifyEngine:
             notes=plan.notes,
             clock=self.clock.note,
             interrupted=self.interrupted,
+            catalogue_version=fp.version,
+            catalogue_hash=fp.content_hash,
+            coverage=coverage,
+            min_coverage=self.min_coverage,
+            heard=self.heard,
         )
 
     async def _run(self, bus: Bus, plan: Plan, sc: Scenario) -> None:
@@ -543,6 +574,21 @@ class VerifyEngine:
             left = sc.last_sent + sc.deadline - bus.now()
             if left > 0:
                 await asyncio.sleep(left)
+
+    def _coverage(self, plan: Plan, bus: Bus) -> Any:
+        """What of the catalogue the supplier's messages exercised (harness.verify.coverage)."""
+        from harness.catalogue.states import load_states
+        from harness.verify.coverage import compute
+
+        defined = load_states(self.project.states_dir).get(self.provider)
+        states = list(defined.states) if defined is not None else []
+        runs = [([name for name, _ in sc.outcome.states], bool(sc.records)) for sc in self.scenarios]
+        messages = [
+            r
+            for r in bus.recorded
+            if r.direction == "supplier" and r.channel not in HARNESS_CHANNELS and not self._is_poison(r)
+        ]
+        return compute(plan.registry, plan.publishes, states, runs, messages)
 
     # -- judging --------------------------------------------------------------------------------
     def _judge(self, plan: Plan, bus: Bus, error: str | None) -> list[InteractionOutcome]:

@@ -131,6 +131,16 @@ class RunStarted:
     pacts: list[str]
     notes: list[str] = field(default_factory=list)
     """Interactions the run leaves out and why (HTTP interactions of a combined pact file, ...)."""
+    catalogue_version: str = ""
+    catalogue_hash: str = ""
+    """The catalogue verified against (harness.catalogue.fingerprint): every report prints both."""
+
+
+@dataclass
+class SupplierHeard:
+    """The first message from a supplier arrived (any channel, the readiness message included).
+
+    The console holds its header until then: a run where no supplier ever speaks opens with saying so."""
 
 
 @dataclass
@@ -167,6 +177,31 @@ class RunFinished:
     clock: str = ""  # how the supplier's time ran: the virtual clock from an instant, or the wall clock
     interrupted: str | None = None
     """The signal that stopped the run early (SIGINT, SIGTERM), else None; `error` then says so too."""
+    catalogue_version: str = ""
+    catalogue_hash: str = ""
+    """The catalogue verified against (harness.catalogue.fingerprint): every report prints both."""
+    coverage: Any = None
+    """harness.verify.coverage.Coverage of the supplier's messages (None when not computed)."""
+    min_coverage: float | None = None
+    """--min-coverage: the percentage every coverage measure must reach (None: no minimum)."""
+
+    heard: bool | None = None
+    """Did any supplier message arrive (the engine's own count, which leaves out the poison it published)?
+    None: judge from `recorded`."""
+
+    @property
+    def supplier_silent(self) -> bool:
+        """Nothing on the bus came from any supplier during the run: most likely none is attached."""
+        if self.heard is not None:
+            return not self.heard
+        return not any(r.direction == "supplier" for r in self.recorded)
+
+    @property
+    def coverage_short(self) -> list[str]:
+        """One line per coverage measure below --min-coverage, naming what was missing."""
+        if self.min_coverage is None or self.coverage is None:
+            return []
+        return self.coverage.shortfalls(self.min_coverage)
 
     @property
     def passed(self) -> bool:
@@ -187,11 +222,12 @@ class RunFinished:
 
     @property
     def exit_code(self) -> int:
+        """2 on an error; 1 when an interaction failed or a coverage measure is below --min-coverage."""
         if self.interrupted is not None:  # as a shell reports a process a signal stopped: 128 + the signal
             return 128 + (15 if self.interrupted == "SIGTERM" else 2)
         if self.error is not None:
             return 2
-        return 0 if self.passed else 1
+        return 0 if self.passed and not self.coverage_short else 1
 
 
-Event = RunStarted | InteractionStarted | InteractionSettled | Judged | RunFinished
+Event = RunStarted | SupplierHeard | InteractionStarted | InteractionSettled | Judged | RunFinished

@@ -133,6 +133,10 @@ class Evaluator:
                 if not isinstance(inner, int | float) or isinstance(inner, bool):
                     raise Missing(f"{expr}: not a difference of two instants")
                 return int(inner)
+            if expr.fn == "minutes":
+                if not isinstance(inner, int | float) or isinstance(inner, bool):
+                    raise Missing(f"{expr}: {inner!r} is not a number of minutes")
+                return int(inner * 60)
             moment = to_time(inner)
             if moment is None:
                 raise Missing(f"{expr}: {inner!r} is not a timestamp")

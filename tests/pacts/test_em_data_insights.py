@@ -106,11 +106,11 @@ INSIGHTS_FROM_FMS = s.PactDef(
                 VIOLATION,
                 sys_id="a405162738495a6b7c8d9eafb0c1d2e3",
                 category="tamper",
-                start="2026-06-22 03:10:00",
+                start="2026-06-22 03:12:00",
                 duration=90,
                 short_description="Strap tamper on the GPS tag",
             ),
-            violation_on_timeline("tamper", datetime(2026, 6, 22, 2, 10, tzinfo=UTC), active=True),
+            violation_on_timeline("tamper", datetime(2026, 6, 22, 2, 12, tzinfo=UTC), active=True),
         ),
         E(
             "a curfew violation updated as closed with a reasonable excuse",

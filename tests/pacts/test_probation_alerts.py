@@ -93,7 +93,7 @@ ALERTS_FROM_FMS = s.PactDef(
                 VIOLATION,
                 sys_id="a405162738495a6b7c8d9eafb0c1d2e3",
                 category="tamper",
-                start="2026-06-22 03:10:00",
+                start="2026-06-22 03:12:00",
                 duration=90,
                 short_description="Strap tamper on the GPS tag",
             ),

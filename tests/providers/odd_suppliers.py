@@ -38,3 +38,13 @@ uncorrelated = create(publisher_cls=NoIds).app
 no_event_type_header = create(publisher_cls=NoEventTypeHeader).app
 version_as_text = create(publisher_cls=VersionAsText).app
 never_ticked = create().app  # the reference FMS, for a wall-clock run in a process that ran others
+
+
+class Silent(Publisher):
+    """Receives everything and publishes nothing: what verify sees when no supplier is attached."""
+
+    def transform(self, out: Outgoing) -> Outgoing | None:
+        return None
+
+
+silent = create(publisher_cls=Silent).app
