@@ -421,7 +421,7 @@ def test_deadline_that_is_not_a_positive_number(project):
     _lint_fails_with(
         project,
         f"{STATES}:{line}: /states/a device has been fitted/deadline: "
-        "the deadline must be a positive number of seconds, not -3",
+        "the deadline must be a number of seconds above 0 and at most 3600, not -3",
     )
 
 

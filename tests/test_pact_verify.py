@@ -256,20 +256,22 @@ def test_personal_values_are_withheld_from_mismatches(tmp_path):
     assert isinstance(CheckResult(PACT, False, [failure]).to_json(), dict)
 
 
-def test_structural_problems_of_a_pact_are_notes_of_the_run(tmp_path):
-    """What the one pact loader finds wrong (here a rule the verifier ignores) is said in the run too."""
+def test_structural_errors_of_a_pact_stop_the_run(tmp_path):
+    """What the one pact loader finds wrong (here a rule the verifier ignores) stops verify before it runs:
+    the supplier is not blamed (exit 1) for a rule the consumer wrote wrong, and nothing passes unjudged."""
+    from harness.errors import HarnessError
+
     doc = json.loads(fixture("pact-js/v4-sync").read_text())
     rules = doc["interactions"][0]["response"][0]["matchingRules"]["body"]
     rules["$.additionalInformation.caseId"] = [{"match": "regex", "regex": "^[0-9a-f]{32}$"}]
-    run = verify(catalogue(tmp_path, ("cemo-field-monitoring-service.json", doc)))
-    assert run.finished.notes == [
-        "cemo-field-monitoring-service.json: /interactions/0/response/0/matchingRules/body/"
+    with pytest.raises(HarnessError) as caught:
+        verify(catalogue(tmp_path, ("cemo-field-monitoring-service.json", doc)))
+    assert caught.value.exit_code == 2
+    assert str(caught.value).startswith(
+        "contracts/pacts/cemo-field-monitoring-service.json: /interactions/0/response/0/matchingRules/body/"
         "$.additionalInformation.caseId: the pact verifier ignores a rule written as a bare list (the value is "
-        'compared by equality): write {"combine": "AND", "matchers": [...]}'
-    ]
-    assert run.code == 1  # the caseId is then compared by equality with the example, and differs
-    (line,) = run.lines("FAIL ")
-    assert "/additionalInformation/caseId" in line
+        'compared by equality): write {"combine": "AND", "matchers": [...]}; the pact cannot be verified as written'
+    )
 
 
 def test_a_mismatch_the_verifier_reports_twice_is_one_failure():

@@ -62,7 +62,14 @@ def load_app(spec: str, bus_url: str, root: Path | None = None, *, project_first
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         raise HarnessError(f"--supplier-app {spec!r}: no module named {exc.name!r}; check the name") from None
-    except Exception as exc:  # the supplier's own import failed: say so, in one line
+    except KeyboardInterrupt:
+        raise
+    except SystemExit as exc:  # not an Exception: a module that exits on import must never end the run as a pass
+        raise HarnessError(
+            f"--supplier-app {spec!r}: importing it called sys.exit({exc.code!r}); a supplier module must "
+            "define its app, not run or exit"
+        ) from None
+    except BaseException as exc:  # the supplier's own import failed: say so, in one line
         raise HarnessError(f"--supplier-app {spec!r}: importing it failed: {type(exc).__name__}: {exc}") from None
     app = getattr(module, attr, None)
     if app is None:

@@ -35,6 +35,7 @@ from referencing import Registry
 
 from harness.catalogue.yamlpos import line_of, load_yaml, pointer_of, split_pointer, yaml_line_map
 from harness.errors import UnusableInput
+from harness.jsonfile import load_json, read_text
 
 VENDORED_SCHEMA = "asyncapi-3.0.0.json"
 SYSTEM_ID = re.compile(r"^[a-z]+(-[a-z]+)*$")
@@ -230,7 +231,7 @@ def lint_asyncapi(path: str | Path) -> list[tuple[int, AsyncApiFinding]]:
     findings = validate_asyncapi(raw, base_dir=path.parent)
     if not findings:
         return []
-    lines = yaml_line_map(path.read_text("utf-8"))
+    lines = yaml_line_map(read_text(path))
     return [(line_of(lines, finding.pointer), finding) for finding in findings]
 
 
@@ -489,8 +490,8 @@ def _semantic_findings(doc: dict[str, Any], base_dir: Path | None) -> list[Async
 
 def _schema_event_type(path: Path) -> str | None:
     try:
-        schema = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        schema = load_json(path)
+    except UnusableInput:
         return None  # a missing file is reported with its $ref; a broken schema by the schema linter
     value = schema.get("x-event-type") if isinstance(schema, dict) else None
     return value if isinstance(value, str) else None
@@ -546,7 +547,7 @@ def load_asyncapi(path: str | Path, *, strict: bool = False) -> AsyncApiDoc:
         findings = validate_asyncapi(raw, base_dir=path.parent)
         if findings:
             first = findings[0]
-            line = line_of(yaml_line_map(path.read_text("utf-8")), first.pointer)
+            line = line_of(yaml_line_map(read_text(path)), first.pointer)
             more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
             raise UnusableInput(f"{path}:{line}: {first.pointer or '/'}: {first.message}{more}; run em-harness lint")
     return build_asyncapi(raw, base_dir=path.parent, path=path)

@@ -13,8 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from harness.jsonfile import load_yaml
 from harness.project import Project
 
 FOLDERS = ("schemas", "contracts")
@@ -60,7 +59,7 @@ def content_hash(digests: tuple[tuple[str, str], ...]) -> str:
 
 def catalogue_version(project: Project) -> str:
     try:
-        doc = yaml.safe_load(project.asyncapi_path.read_text("utf-8"))
+        doc = load_yaml(project.asyncapi_path)  # the one reader: a FIFO or an alias bomb never hangs
         version = doc["info"]["version"]
     except Exception:  # any unreadable catalogue still has a hash; lint reports the file itself
         return "unknown"

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.catalogue.pacts import parse_path
-from harness.catalogue.states import Problem, duration_seconds, escape
+from harness.catalogue.states import MAX_SECONDS, Problem, bounded_seconds, duration_seconds, escape
 from harness.jsonfile import load_yaml
 
 FLOW_KEYS = ("name", "provider", "description", "given", "params", "deadline", "faults", "steps", "correlation")
@@ -257,10 +257,15 @@ def load_flow(path: Path) -> FlowDef:
         add(Problem("/params", "params maps the state's parameter names to values"))
     if "deadline" in raw:
         seconds = duration_seconds(raw["deadline"])
-        if seconds and seconds > 0:
+        if seconds is not None and bounded_seconds(seconds):
             flow.deadline = seconds
         else:
-            add(Problem("/deadline", f"the deadline is a positive number of seconds, not {raw['deadline']!r}"))
+            add(
+                Problem(
+                    "/deadline",
+                    f"the deadline is a number of seconds above 0 and at most {MAX_SECONDS:g}, not {raw['deadline']!r}",
+                )
+            )
     faults = raw.get("faults", [])
     if isinstance(faults, list) and all(f in FAULTS for f in faults):
         flow.faults = list(faults)

@@ -88,10 +88,21 @@ def _refs(node: Any, here: str = "") -> Iterator[tuple[str, str]]:
             yield from _refs(value, f"{here}/{i}")
 
 
+def check_schema_structure(ctx: LintContext) -> Iterator[Finding]:
+    """What makes a schema unusable for every validator ($schema, $refs outside the catalogue, $ref cycles).
+
+    The registry decides (SchemaRegistry.problems); verify refuses to run on the same problems."""
+    for doc, ptr, problem in ctx.registry.problems:
+        yield ctx.finding(doc.path, ptr, problem)
+
+
 def check_refs(ctx: LintContext) -> Iterator[Finding]:
+    structural = {(doc.path, ptr) for doc, ptr, _ in ctx.registry.problems}
     for doc in ctx.registry.documents.values():
         resolver = ctx.registry.referencing.resolver(base_uri=doc.uri)
         for ptr, ref in _refs(doc.contents):
+            if (doc.path, ptr) in structural:
+                continue  # check_schema_structure says why
             try:
                 resolver.lookup(ref)
             except (referencing.exceptions.Unresolvable, referencing.exceptions.PointerToNowhere) as exc:
@@ -156,7 +167,7 @@ def check_asyncapi(ctx: LintContext) -> Iterator[Finding]:
     from harness.jsonfile import load_yaml
 
     path = ctx.project.asyncapi_path
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():  # anything else there goes to the reader, which says what it is
         yield ctx.finding(path, "", "missing: the catalogue needs contracts/asyncapi.yaml")
         return
     raw = load_yaml(path)
@@ -201,7 +212,14 @@ def check_shared_schemas_used(ctx: LintContext) -> Iterator[Finding]:
             yield ctx.finding(doc.path, "", "shared schema that no other schema references")
 
 
-CHECKS: list[Check] = [check_metaschema, check_refs, check_messages, check_shared_schemas_used, check_asyncapi]
+CHECKS: list[Check] = [
+    check_schema_structure,
+    check_metaschema,
+    check_refs,
+    check_messages,
+    check_shared_schemas_used,
+    check_asyncapi,
+]
 CHECKS.extend(conventions.CHECKS)
 
 
@@ -209,8 +227,21 @@ def lint_project(project: Project, checks: list[Check] | None = None) -> tuple[l
     """Run every check; raises UnusableInput when a file cannot be read or parsed at all."""
     ctx = LintContext(project)
     found: list[Finding] = []
+    broken = ctx.registry.problems
     for check in CHECKS if checks is None else checks:
-        found.extend(check(ctx))
+        if not broken:
+            found.extend(check(ctx))
+            continue
+        # A schema every validator refuses ($ref cycle, $ref outside, another dialect) can make a check
+        # that compiles or walks schemas fail: the structural finding says why; the check's other
+        # findings up to that point are kept.
+        try:
+            for finding in check(ctx):
+                found.append(finding)
+        except (RecursionError, ValueError, re.error, referencing.exceptions.Unresolvable, InvalidSchema):
+            continue
+    if broken and not any(f.problem == p for f in found for _, _, p in broken):
+        found.extend(check_schema_structure(ctx))
     return sorted(set(found)), ctx
 
 
@@ -477,6 +508,7 @@ def check_pact_matchers(ctx: LintContext) -> Iterator[Finding]:
     generated value with no matcher is compared by equality with the example.
     """
     from harness.catalogue.pacts import GENERATOR_KINDS, MATCHER_KINDS, parse_path, path_covers
+    from harness.catalogue.regex import pact_regex_problem
 
     known = ", ".join(sorted(MATCHER_KINDS - {"statusCode"}))
     for pact, _interaction, part in _message_parts(ctx):
@@ -492,6 +524,8 @@ def check_pact_matchers(ctx: LintContext) -> Iterator[Finding]:
                 yield ctx.finding(pact.path, ptr, "a statusCode matcher judges HTTP responses, not messages")
             elif matcher.kind == "regex" and not isinstance(matcher.attributes.get("regex"), str):
                 yield ctx.finding(pact.path, ptr, "a regex matcher needs its `regex`")
+            elif matcher.kind == "regex" and (why := pact_regex_problem(matcher.attributes["regex"])):
+                yield ctx.finding(pact.path, ptr, f"regex {matcher.attributes['regex']!r}: {why}")
             elif matcher.kind in ("include", "contentType") and "value" not in matcher.attributes:
                 yield ctx.finding(pact.path, ptr, f"an {matcher.kind} matcher needs its `value`")
         rule_paths = [p for p in (parse_path(r) for r in part.matching_rules) if p is not None]

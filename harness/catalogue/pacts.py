@@ -51,8 +51,9 @@ from typing import Any
 
 import referencing.exceptions
 
+from harness.catalogue.regex import pact_regex_problem as regex_problem
 from harness.errors import UnusableInput
-from harness.jsonfile import read_text
+from harness.jsonfile import load_json
 
 ASYNC = "Asynchronous/Messages"
 SYNC = "Synchronous/Messages"
@@ -302,11 +303,7 @@ def escape(token: str) -> str:
 def load_pact(path: Path) -> Pact:
     """Read one pact file; raises UnusableInput (one line naming the file) when it is not a pact."""
     path = Path(path)
-    text = read_text(path)
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UnusableInput(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    raw = load_json(path)  # a regular file of bounded size, bounded depth and number length
     if not isinstance(raw, dict):
         raise UnusableInput(f"{path}: not a pact (expected a JSON object); pacts are written by consumer tests")
     version = _spec_version(raw)
@@ -566,7 +563,7 @@ def _read_rules(part: Part, raw: dict[str, Any], ptr: str, problems: list[Proble
                 if category in _BODY_CATEGORIES:
                     _category_rules(part.matching_rules, block, cptr, problems)
                 elif category == "metadata":
-                    _category_rules(part.metadata_rules, block, cptr, problems)
+                    _category_rules(part.metadata_rules, block, cptr, problems, body=False)
                 else:
                     problems.append(
                         Problem(
@@ -608,8 +605,10 @@ def _v2_rules(part: Part, rules: dict[str, Any], ptr: str, problems: list[Proble
         kptr = f"{ptr}/{escape(key)}"
         if key == "$.body" or key.startswith(("$.body.", "$.body[")):
             matcher = _matcher(value, kptr, problems)
-            if matcher is not None:
-                path = "$" + key[len("$.body") :]
+            path = "$" + key[len("$.body") :]
+            if matcher is not None and parse_path(path) is None:
+                problems.append(Problem(kptr, f"{key!r} is not a matching-rule path ($.body.a.b[*].c)"))
+            elif matcher is not None:
                 part.matching_rules[path] = MatchingRule(path, "AND", (matcher,), kptr)
         else:
             problems.append(
@@ -617,7 +616,9 @@ def _v2_rules(part: Part, rules: dict[str, Any], ptr: str, problems: list[Proble
             )
 
 
-def _category_rules(target: dict[str, MatchingRule], block: Any, ptr: str, problems: list[Problem]) -> None:
+def _category_rules(
+    target: dict[str, MatchingRule], block: Any, ptr: str, problems: list[Problem], *, body: bool = True
+) -> None:
     if not isinstance(block, dict):
         problems.append(Problem(ptr, "a rule category maps paths to {combine, matchers}"))
         return
@@ -631,6 +632,9 @@ def _category_rules(target: dict[str, MatchingRule], block: Any, ptr: str, probl
             combine = str(rule.get("combine", "AND")).upper()
             combine = "OR" if combine == "OR" else "AND"
             found = [m for j, item in enumerate(items) if (m := _matcher(item, f"{rptr}/matchers/{j}", problems))]
+            if body and parse_path(path) is None:
+                problems.append(Problem(rptr, f"{path!r} is not a matching-rule path ($.a.b[*].c)"))
+                continue
             key = path
             if key in target:  # the same path under body and content: the verifier applies both
                 old = target[key]
@@ -655,7 +659,11 @@ def _matcher(item: Any, ptr: str, problems: list[Problem]) -> Matcher | None:
         return None
     attrs = {k: v for k, v in item.items() if k != "match"}
     if "match" in item:
-        return Matcher(str(item["match"]), attrs)
+        matcher = Matcher(str(item["match"]), attrs)
+        regex = attrs.get("regex")
+        if matcher.kind == "regex" and isinstance(regex, str) and (why := regex_problem(regex)):
+            problems.append(Problem(ptr, f"regex {regex!r}: {why}"))
+        return matcher
     if "pact:matcher:type" in item:
         return Matcher(str(item["pact:matcher:type"]), attrs)
     for key, kind in (

@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 
 from harness.catalogue.pacts import ASYNC, V3_MESSAGES, Interaction, Pact, Part
+from harness.jsonfile import load_json
 
 os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
 
@@ -108,7 +109,7 @@ def _sources(folder: Path, served: list[Served]) -> list[Path]:
     grouped: dict[tuple[Path, str], list[dict[str, Any]]] = {}
     for s in served:
         if s.pact.path not in docs:
-            docs[s.pact.path] = s.pact.raw if s.pact.raw is not None else json.loads(s.pact.path.read_text("utf-8"))
+            docs[s.pact.path] = s.pact.raw if s.pact.raw is not None else load_json(s.pact.path)
         form, entry = _entry(docs[s.pact.path], s)
         grouped.setdefault((s.pact.path, form), []).append(entry)
     out = []

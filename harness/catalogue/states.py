@@ -42,6 +42,7 @@ need the schemas (does the message exist, does a `set` pointer land in its examp
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,8 +152,19 @@ def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
+MAX_SECONDS = 3600.0
+"""The longest deadline, delay or clock advance a catalogue file may ask for: a run is minutes, not days, and
+an endless one (`.inf`) would hang verify."""
+
+
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite JSON number (`.inf` and `.nan` of YAML are not)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def bounded_seconds(value: Any) -> bool:
+    """A deadline: a finite number of seconds above 0 and at most MAX_SECONDS."""
+    return _number(value) and 0 < value <= MAX_SECONDS
 
 
 def load_states(states_dir: Path) -> dict[str, ProviderStates]:
@@ -225,10 +237,15 @@ def _state(name: str, raw: Any, ptr: str, add: Any) -> StateDef:
         add(Problem(f"{ptr}/params", "params is a mapping of parameter names to {default: ...}"))
     if "deadline" in raw:
         deadline = raw["deadline"]
-        if _number(deadline) and deadline > 0:
+        if bounded_seconds(deadline):
             state.deadline = float(deadline)
         else:
-            add(Problem(f"{ptr}/deadline", f"the deadline must be a positive number of seconds, not {deadline!r}"))
+            add(
+                Problem(
+                    f"{ptr}/deadline",
+                    f"the deadline must be a number of seconds above 0 and at most {MAX_SECONDS:g}, not {deadline!r}",
+                )
+            )
     stimuli = raw.get("stimuli")
     if stimuli is None or stimuli == []:
         add(Problem(ptr, "no stimuli: nothing would put the provider in this state", "warning"))
@@ -311,10 +328,14 @@ def _stimulus(i: int, raw: Any, ptr: str, add: Any) -> Stimulus | None:
             stimulus.advance = seconds
     if "delay" in raw:
         delay = raw["delay"]
-        if _number(delay) and delay >= 0:
+        if _number(delay) and 0 <= delay <= MAX_SECONDS:
             stimulus.delay = float(delay)
         else:
-            add(Problem(f"{ptr}/delay", f"the delay must be a number of seconds, zero or more, not {delay!r}"))
+            add(
+                Problem(
+                    f"{ptr}/delay", f"the delay must be a number of seconds from 0 to {MAX_SECONDS:g}, not {delay!r}"
+                )
+            )
     return stimulus
 
 

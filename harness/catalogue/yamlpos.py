@@ -90,15 +90,12 @@ def line_of(line_map: dict[str, int], pointer: str) -> int:
 
 def load_yaml(path: str | Path) -> Any:
     """Parse a YAML file with the safe loader; a missing file or a syntax error is one UnusableInput line."""
+    from harness.jsonfile import parse_yaml, read_text
+
     path = Path(path)
+    text = read_text(path)  # a regular file of bounded size only
     try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise UnusableInput(f"{path}: no such file; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UnusableInput(f"{path}: cannot read ({exc}); check the file") from None
-    try:
-        return yaml.load(text, Loader=_SafeLoader)
+        return parse_yaml(text, path)  # no duplicate keys, bounded alias expansion and depth
     except yaml.YAMLError as exc:
         raise UnusableInput(_yaml_error_line(path, exc)) from None
 

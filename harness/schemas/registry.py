@@ -115,6 +115,23 @@ class SchemaRegistry:
             (uri, referencing.jsonschema.DRAFT202012.create_resource(c)) for uri, c in self._resources
         )
         self._rs_registry: jsonschema_rs.Registry | None = None
+        self._problems: list[tuple[SchemaDoc, str, str]] | None = None
+
+    # -- structure ----------------------------------------------------------------------------
+    @property
+    def problems(self) -> list[tuple[SchemaDoc, str, str]]:
+        """What makes a schema unusable before any message meets it: (schema, JSON pointer, problem).
+
+        - `$schema` other than 2020-12 (the validators would read another dialect, or refuse);
+        - a `$ref` to anything outside the catalogue (http, https, file, another $id): never fetched;
+        - a `$ref` cycle that consumes nothing (a refers to b, b to a; or through allOf, not, if, ...):
+          every validator would recurse forever. A recursive schema whose cycle steps into a property
+          or an item (a tree) is fine.
+        Lint reports each as a finding; verify refuses to run on them (exit 2). Computed once.
+        """
+        if self._problems is None:
+            self._problems = _structural_problems(self)
+        return self._problems
 
     # -- lookup -------------------------------------------------------------------------------
     def messages(self) -> list[SchemaDoc]:
@@ -335,3 +352,113 @@ def _walk_personal(schemas: list[tuple[Any, Any]], instance: Any, here: str, out
                     matches.append((items, res))
             if matches:
                 _walk_personal(matches, value, f"{here}/{i}", out, depth + 1)
+
+
+# -- structure ----------------------------------------------------------------------------------
+# Keywords whose subschemas apply to the same instance (a cycle through only these consumes nothing).
+_IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
+_IN_PLACE_ONE = ("not", "if", "then", "else")
+_SKIP = ("examples", "const", "enum", "default")
+
+
+def walk_schema(node: Any, here: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(pointer, subschema) for every object in a schema, data keywords (examples, const, ...) left out."""
+    stack: list[tuple[Any, str]] = [(node, here)]
+    while stack:
+        value, ptr = stack.pop()
+        if isinstance(value, dict):
+            yield ptr, value
+            for key, child in value.items():
+                if key not in _SKIP:
+                    stack.append((child, f"{ptr}/{key.replace('~', '~0').replace('/', '~1')}"))
+        elif isinstance(value, list):
+            stack.extend((child, f"{ptr}/{i}") for i, child in enumerate(value))
+
+
+def _structural_problems(registry: SchemaRegistry) -> list[tuple[SchemaDoc, str, str]]:
+    from urllib.parse import urldefrag, urljoin
+
+    from harness.catalogue.regex import schema_pattern_problem
+
+    by_uri = {uri: doc for uri, doc in registry.documents.items()}
+    problems: list[tuple[SchemaDoc, str, str]] = []
+    edges: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # (uri, ptr) -> [(uri, ptr, where)]
+    for uri, doc in by_uri.items():
+        declared = doc.contents.get("$schema", META_2020_12)
+        if declared != META_2020_12:
+            problems.append((doc, "/$schema", f"must be {META_2020_12!r} (JSON Schema 2020-12)"))
+        for ptr, sub in walk_schema(doc.contents, ""):
+            if isinstance(sub.get("pattern"), str) and (why := schema_pattern_problem(sub["pattern"])):
+                problems.append((doc, f"{ptr}/pattern", f"{sub['pattern']!r}: {why}"))
+            if isinstance(sub.get("patternProperties"), dict):
+                for key in sub["patternProperties"]:
+                    if why := schema_pattern_problem(key):
+                        problems.append(
+                            (
+                                doc,
+                                f"{ptr}/patternProperties/{key.replace('~', '~0').replace('/', '~1')}",
+                                f"{key!r}: {why}",
+                            )
+                        )
+            out = edges.setdefault((uri, ptr), [])
+            for key in _IN_PLACE_LISTS:
+                if isinstance(sub.get(key), list):
+                    out.extend((uri, f"{ptr}/{key}/{i}", "") for i in range(len(sub[key])))
+            for key in _IN_PLACE_ONE:
+                if isinstance(sub.get(key), dict):
+                    out.append((uri, f"{ptr}/{key}", ""))
+            ref = sub.get("$ref")
+            if not isinstance(ref, str):
+                continue
+            target, fragment = urldefrag(urljoin(uri, ref))
+            target = target or uri
+            if target not in by_uri:
+                problems.append(
+                    (
+                        doc,
+                        f"{ptr}/$ref",
+                        f"$ref {ref!r} points outside the catalogue; schemas are never fetched: refer to a schema "
+                        "under schemas/ by its $id",
+                    )
+                )
+                continue
+            if fragment == "" or fragment.startswith("/"):
+                out.append((target, fragment, f"{ptr}/$ref"))
+    # A cycle of in-place steps through at least one $ref: depth-first, colouring nodes.
+    state: dict[tuple[str, str], int] = {}
+    reported: set[tuple[str, str]] = set()
+    for start in edges:
+        if state.get(start):
+            continue
+        stack: list[tuple[tuple[str, str], int]] = [(start, 0)]
+        path: list[tuple[str, str]] = []
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                state[node] = 1
+                path.append(node)
+            children = edges.get(node, [])
+            if i < len(children):
+                stack.append((node, i + 1))
+                child = children[i][:2]
+                if state.get(child) == 1:
+                    where = children[i][2]
+                    doc = by_uri[node[0]]
+                    key = (node[0], where or node[1])
+                    if key not in reported:
+                        reported.add(key)
+                        problems.append(
+                            (
+                                doc,
+                                where or node[1],
+                                "$ref cycle: it leads back to itself without stepping into a property or item "
+                                f"(through {child[1] or '/'} of {by_uri[child[0]].path.name}); every validator "
+                                "would recurse forever",
+                            )
+                        )
+                elif not state.get(child):
+                    stack.append((child, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return problems

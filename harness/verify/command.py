@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from harness.project import find_project
@@ -9,6 +13,28 @@ from harness.report.console import ConsoleSink
 from harness.report.files import write_html, write_json, write_junit
 from harness.verify.engine import VerifyEngine
 from harness.verify.events import RunFinished
+
+_SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+
+
+@contextlib.contextmanager
+def _signals_interrupt(engine: VerifyEngine) -> Iterator[None]:
+    """SIGTERM stops a run the way SIGINT does: the supplier and the bus are cleaned up and the partial
+    report is written, marked interrupted (exit 143; 130 for SIGINT). Without this a CI runner's SIGTERM
+    killed em-harness outright and orphaned the supplier's process group."""
+
+    def on_term(signum: int, frame: object) -> None:
+        engine.interrupted = "SIGTERM"
+        signal.raise_signal(signal.SIGINT)  # the asyncio runner cancels the run on it; else KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_verify(
@@ -48,6 +74,12 @@ def run_verify(
         raise HarnessError(f"--faults {faults!r}: {exc}") from None
     if clock not in ("virtual", "wall"):
         raise HarnessError(f"--clock {clock!r}: use virtual or wall")
+    if supplier_cmd is not None and not supplier_cmd.strip():
+        raise HarnessError(
+            "--supplier-cmd is empty: give the command that starts the supplier, or leave the option out"
+        )
+    if supplier_app is not None and not supplier_app.strip():
+        raise HarnessError("--supplier-app is empty: give MODULE:APP, or leave the option out")
     if min_coverage is not None and not 0 <= min_coverage <= 100:
         raise HarnessError(f"--min-coverage {min_coverage:g}: give a percentage from 0 to 100")
     if flows is not None and [f.lower() for f in flows] == ["none"]:
@@ -75,13 +107,19 @@ def run_verify(
     )
     console = ConsoleSink()
     finished: RunFinished | None = None
-    try:
-        for event in engine.events():
-            console(event)
-            if isinstance(event, RunFinished):
-                finished = event
-    finally:
-        console.flush()  # a header still held when the run stopped with an error
+    with _signals_interrupt(engine):
+        try:
+            for event in engine.events():
+                console(event)
+                if isinstance(event, RunFinished):
+                    finished = event
+        except KeyboardInterrupt:  # before the run started or after it ended: nothing settled to report
+            signal_name = engine.interrupted or "SIGINT"
+            raise HarnessError(
+                f"interrupted by {signal_name} before the run could report", exit_code=_SIGNAL_EXIT[signal_name]
+            ) from None
+        finally:
+            console.flush()  # a header still held when the run stopped with an error
     assert finished is not None
     if json_out:
         write_json(finished, json_out)

@@ -64,6 +64,7 @@ from harness.verify.judge import (
     judge_local,
     judge_not_run,
     judge_pacts,
+    judge_unsettled,
     mark_unjudged,
 )
 from harness.verify.plan import Plan, PlannedFlow, PlannedInteraction, make_plan
@@ -198,6 +199,9 @@ class VerifyEngine:
         self.canaries = Canaries(self.rng) if canaries else None
         self.scenarios: list[Scenario] = []
         self._poison: list[Any] = []
+        self.interrupted: str | None = None
+        """Set by the command when a signal stops the run (SIGTERM); SIGINT is the default."""
+        self._settled: set[int] = set()  # the scenarios (by id) whose run finished
         self.min_coverage = min_coverage
         self.heard = False  # a supplier message arrived (SupplierHeard is yielded once, when it has)
 
@@ -413,7 +417,11 @@ class VerifyEngine:
                             announced = True
                             yield SupplierHeard()
                         for task in done:
+                            self._settled.add(id(task.result()))
                             yield InteractionSettled(task.result().outcome)
+            except KeyboardInterrupt:  # SIGINT, or SIGTERM turned into it: clean up, then report what settled
+                self.interrupted = self.interrupted or "SIGINT"
+                error = f"interrupted by {self.interrupted}: the run stopped before every interaction settled"
             except InfrastructureError as exc:  # the bus or the supplier broke mid-run: keep what was recorded
                 error = f"infrastructure error: {exc}"
             except Exception as exc:
@@ -452,6 +460,7 @@ class VerifyEngine:
             self.supplier_output,
             notes=plan.notes,
             clock=self.clock.note,
+            interrupted=self.interrupted,
             catalogue_version=fp.version,
             catalogue_hash=fp.content_hash,
             coverage=coverage,
@@ -592,6 +601,11 @@ class VerifyEngine:
         for sc in self.scenarios:
             if sc.outcome.problem:
                 judge_not_run(sc.outcome)
+        if error is not None:  # what never settled is not judged: the supplier is not blamed for the run's end
+            unsettled = [sc for sc in pacts if id(sc) not in self._settled]
+            for sc in unsettled:
+                judge_unsettled(sc.outcome, error)
+            pacts = [sc for sc in pacts if id(sc) in self._settled]
         for sc in pacts:
             self._choose(sc, orphans)
             judge_local(plan, sc.outcome)

@@ -175,6 +175,8 @@ class RunFinished:
     notes: list[str] = field(default_factory=list)
     """Interactions the run left out and why (out of scope: HTTP interactions, ...)."""
     clock: str = ""  # how the supplier's time ran: the virtual clock from an instant, or the wall clock
+    interrupted: str | None = None
+    """The signal that stopped the run early (SIGINT, SIGTERM), else None; `error` then says so too."""
     catalogue_version: str = ""
     catalogue_hash: str = ""
     """The catalogue verified against (harness.catalogue.fingerprint): every report prints both."""
@@ -221,6 +223,8 @@ class RunFinished:
     @property
     def exit_code(self) -> int:
         """2 on an error; 1 when an interaction failed or a coverage measure is below --min-coverage."""
+        if self.interrupted is not None:  # as a shell reports a process a signal stopped: 128 + the signal
+            return 128 + (15 if self.interrupted == "SIGTERM" else 2)
         if self.error is not None:
             return 2
         return 0 if self.passed and not self.coverage_short else 1

@@ -315,6 +315,14 @@ def judge_not_run(outcome: InteractionOutcome) -> None:
     _mark_pending([outcome])
 
 
+def judge_unsettled(outcome: InteractionOutcome, reason: str) -> None:
+    """An interaction the run never saw to its end (an interruption or an infrastructure error came first):
+    every check skipped with the reason, never a pass and never a deadline the supplier is blamed for."""
+    for check in INTERACTION_CHECKS:
+        outcome.checks.append(CheckResult(check, False, skipped=f"not settled: {reason}"))
+    _mark_pending([outcome])
+
+
 def mark_unjudged(outcomes: list[InteractionOutcome], reason: str) -> None:
     """Interactions the pact verifier never judged (the run ended early): a skipped pact check, never a pass."""
     for outcome in outcomes:

@@ -176,6 +176,10 @@ class Plan:
 def make_plan(project: Project, provider: str) -> Plan:
     """Every interaction of every pact whose provider is `provider`, with its state and channel."""
     registry = SchemaRegistry(project.schemas_dir)
+    if registry.problems:  # a schema no validator can use: the run would crash, hang or judge nothing
+        doc, ptr, problem = registry.problems[0]
+        more = f" (and {len(registry.problems) - 1} more)" if len(registry.problems) > 1 else ""
+        raise HarnessError(f"{_name(project, doc.path)}: {ptr or '/'}: {problem}{more}; run `em-harness lint`")
     asyncapi = load_asyncapi(project.asyncapi_path)
     systems = asyncapi.systems()
     if provider not in systems:
@@ -183,7 +187,10 @@ def make_plan(project: Project, provider: str) -> Plan:
     pacts = [p for p in load_pacts(project.pacts_dir) if p.provider == provider]
     if not pacts:
         raise HarnessError(f"no pact in {project.pacts_dir} names provider {provider!r}; nothing to verify")
+    _refuse_broken_pacts(project, pacts)
     states = load_states(project.states_dir).get(provider)
+    if states is not None:
+        _refuse_broken_states(project, states.path)
     examples: dict[str, dict[str, Any]] = {}
     channels: dict[str, str] = {}
     for doc in registry.messages():
@@ -257,6 +264,54 @@ def make_plan(project: Project, provider: str) -> Plan:
         correlation=states.correlation if states is not None else Correlation(),
         flows=flows,
         consumes=consumes,
+    )
+
+
+def _name(project: Project, path: Any) -> str:
+    """A catalogue file as the user knows it: relative to the project folder."""
+    try:
+        return path.resolve().relative_to(project.root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _refuse_broken_states(project: Project, path: Any) -> None:
+    """A provider's states file that lint finds errors in stops the run before it starts (exit 2).
+
+    The same check as lint's (structure, a schema for every stimulus message, `set` pointers that land
+    in the message): a state the run would misread (an endless deadline, a stimulus of no message, a
+    pointer to nowhere) would otherwise end as an infrastructure error naming no file, or as failures
+    the supplier is blamed for.
+    """
+    from harness.catalogue.lint import check_states_files, lint_project
+
+    found, _ = lint_project(project, [check_states_files])
+    name = _name(project, path)
+    errors = [f for f in found if f.severity == "error" and f.file == name]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise HarnessError(f"{name}: {first.pointer or '/'}: {first.problem}{more}; run `em-harness lint`")
+
+
+def _refuse_broken_pacts(project: Project, pacts: list[Pact]) -> None:
+    """A structural error in one of the provider's pacts stops the run before it starts (exit 2).
+
+    The verifier reads a pact file whole: one rule it cannot read (a matcher that is no object, a
+    rule path that does not parse, a rule category that is no object) makes it judge nothing in that
+    file, or judge a value by equality the consumer meant to match loosely. Running anyway would
+    blame the supplier for the pact's fault, or pass what nobody checked; lint reports the same errors.
+    Warnings stay notes of the run.
+    """
+    errors = [(p, q) for p in pacts for q in p.problems if q.severity == "error"]
+    if not errors:
+        return
+    pact, first = errors[0]
+    name = _name(project, pact.path)
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    raise HarnessError(
+        f"{name}: {first.pointer or '/'}: {first.problem}{more}; the pact cannot be verified as written: "
+        "fix it (run `em-harness lint` to see every problem)"
     )
 
 
