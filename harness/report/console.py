@@ -32,9 +32,12 @@ def _is_tty() -> bool:
 
 
 class ConsoleSink:
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, errors: Console | None = None) -> None:
         # Not a terminal (CI logs, pipes): wide enough that the table stays one line per interaction.
         self.console = console or Console(highlight=False, width=None if _is_tty() else 200)
+        # The error that ended a run goes to stderr (with a console given and no error console: to that one).
+        self.errors = errors or (console if console is not None else Console(stderr=True, highlight=False))
+        self.planned = 0
         self.progress: Progress | None = None
         self.task = None
         self.remaining = 0
@@ -63,7 +66,7 @@ class ConsoleSink:
             if event.catalogue_hash:
                 self.held.append(f"catalogue {escape(event.catalogue_version)} ({escape(event.catalogue_hash)})")
             self.held.extend(f"[yellow]note[/] {escape(note)}" for note in event.notes)
-            self.remaining = event.interactions
+            self.remaining = self.planned = event.interactions
             if not c.is_terminal:  # a progress bar is drawn on a terminal only (elsewhere it leaves a blank line)
                 return
             self.progress = Progress(
@@ -150,7 +153,7 @@ class ConsoleSink:
         for note in run.notes:
             c.print(f"[yellow]note[/] {escape(note)}", soft_wrap=True)
         if run.error:
-            c.print(f"[red]ERROR[/] {escape(run.error)}", soft_wrap=True)
+            self.errors.print(f"[red]ERROR[/] {escape(run.error)}", soft_wrap=True)
         if run.coverage is not None:
             c.print(escape(run.coverage.summary()), soft_wrap=True)
         for line in run.coverage_short:
@@ -163,6 +166,8 @@ class ConsoleSink:
             if rows or kind == "pact":
                 parts.append(f"{sum(o.passed for o in rows)} of {len(rows)} {noun}")
         line = f"{verdict}: {', '.join(parts)} passed in {run.seconds:.1f} s"
+        if run.error:
+            line = f"ERROR: {error_summary(run, self.planned)} in {run.seconds:.1f} s"
         if counts["pendingPassed"] or counts["pendingFailed"]:
             line += (
                 f"; pending: {counts['pendingFailed']} failed, {counts['pendingPassed']} passed "
@@ -173,3 +178,15 @@ class ConsoleSink:
         if run.coverage_short:
             line += f"; coverage below --min-coverage {run.min_coverage:g}%"
         c.print(line, soft_wrap=True)
+
+
+def error_summary(run: RunFinished, planned: int) -> str:
+    """After an error, how far the run got, counted against what was planned (never "7 of 7 passed" when 27
+    were planned): the runs that settled (a check was judged, not all skipped) and those that passed."""
+    settled = [o for o in run.outcomes if o.checks and not all(c.skipped for c in o.checks)]
+    total = max(planned, len(run.outcomes))
+    passed = sum(o.passed for o in settled if not o.pending)
+    return (
+        f"{len(settled)} of {total} planned run(s) settled before the error, {passed} of them passed; "
+        "the run is not a pass (the error is on stderr)"
+    )
