@@ -7,6 +7,7 @@ each, a fresh channel prefix each), `--at-once K` starts K of them together on o
 
     python bench/soak_verify.py --runs 20 --bus memory,nats,amqp,redis
     python bench/soak_verify.py --runs 3 --at-once 3 --bus nats,redis --faults all
+    python bench/soak_verify.py --runs 4 --at-once 4 --bus nats,amqp,redis,kafka,sqs   # verdicts under load
     python bench/soak_verify.py --supplier-app providers.faulty.wrong_correlation:app --runs 5
 """
 
@@ -27,6 +28,8 @@ BUSES = {
     "nats": "nats://127.0.0.1:4222",
     "amqp": "amqp://guest:guest@127.0.0.1:5672/",
     "redis": "redis://127.0.0.1:6379",
+    "kafka": "kafka://127.0.0.1:9092",
+    "sqs": "sqs://127.0.0.1:5000?region=eu-west-2",
 }
 
 
