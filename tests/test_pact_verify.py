@@ -282,3 +282,33 @@ def test_a_mismatch_the_verifier_reports_twice_is_one_failure():
     assert verdict.mismatches == [item]
     assert _verdict("k", {"description": "k", "result": "OK"}).passed
     assert not _verdict("k", {"description": "k", "result": "Error"}).passed  # a failure with no reason fails
+
+
+def test_a_port_taken_by_another_process_is_retried_and_never_a_pass(tmp_path, monkeypatch):
+    """pact-python probes for free local ports: another process may bind one first (EADDRINUSE). The call is
+    made again; were the port never free, the interactions fail as not judged."""
+    import errno
+
+    import pact
+
+    real, calls = pact.Verifier.verify, []
+
+    def taken_once(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(errno.EADDRINUSE, "Address already in use")
+        return real(self)
+
+    monkeypatch.setattr(pact.Verifier, "verify", taken_once)
+    run = verify(catalogue(tmp_path, fixture("pact-js/v4-sync")))
+    assert run.code == 0 and len(calls) == 2, run.console
+
+    def always_taken(self):
+        raise OSError(errno.EADDRINUSE, "Address already in use")
+
+    monkeypatch.setattr(pact.Verifier, "verify", always_taken)
+    run = verify(catalogue(tmp_path, fixture("pact-js/v4-sync")))
+    assert run.code == 1
+    (o,) = run.finished.outcomes
+    pact_check = next(c for c in o.checks if c.check == PACT)
+    assert not pact_check.passed and "Address already in use" in pact_check.failures[0].message

@@ -25,6 +25,7 @@ generator (the verifier does not apply generators to expected messages; the test
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -134,6 +135,12 @@ def _contents(body: Any) -> bytes:
     return body.encode("utf-8") if isinstance(body, str) else orjson.dumps(body)
 
 
+PORT_ATTEMPTS = 4
+"""pact-python serves the messages and state callbacks on local ports it finds free by binding port 0 and
+closing it again; a process starting at the same moment can take the port before the server binds it
+(EADDRINUSE). Nothing was verified then, so the call is simply made again."""
+
+
 def verify_messages(provider: str, served: list[Served]) -> tuple[dict[str, Verdict], str]:
     """Judge every served message with one Verifier call; returns the verdict by ident and the verifier's text."""
     if not served:
@@ -154,17 +161,25 @@ def verify_messages(provider: str, served: list[Served]) -> tuple[dict[str, Verd
 
     failure = None
     with tempfile.TemporaryDirectory(prefix="em-harness-pacts-") as tmp:
-        verifier = Verifier(provider).set_coloured_output(enabled=False)
-        for source in _sources(Path(tmp), served):
-            verifier.add_source(source)
-        verifier.message_handler(handler).state_handler(no_state, teardown=True)
-        try:
-            with quiet_fds():
-                verifier.verify()
-        except RuntimeError:
-            pass  # a failed verification raises; the results say why
-        except Exception as exc:  # the verifier itself broke: nothing it did not report on has passed
-            failure = f"the pact verifier failed: {type(exc).__name__}: {exc}"
+        sources = _sources(Path(tmp), served)
+        for attempt in range(PORT_ATTEMPTS):
+            failure = None
+            verifier = Verifier(provider).set_coloured_output(enabled=False)
+            for source in sources:
+                verifier.add_source(source)
+            verifier.message_handler(handler).state_handler(no_state, teardown=True)
+            try:
+                with quiet_fds():
+                    verifier.verify()
+            except RuntimeError:
+                pass  # a failed verification raises; the results say why
+            except OSError as exc:
+                failure = f"the pact verifier failed: {type(exc).__name__}: {exc}"
+                if exc.errno == errno.EADDRINUSE and attempt + 1 < PORT_ATTEMPTS:
+                    continue  # pact-python picks its local ports by probing: another process took one first
+            except Exception as exc:  # the verifier itself broke: nothing it did not report on has passed
+                failure = f"the pact verifier failed: {type(exc).__name__}: {exc}"
+            break
         results = verifier.results or {}
         text = verifier.output(strip_ansi=True)
     verdicts: dict[str, Verdict] = {}
