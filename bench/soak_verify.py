@@ -31,6 +31,9 @@ BUSES = {
     "kafka": "kafka://127.0.0.1:9092",
     "sqs": "sqs://127.0.0.1:5000?region=eu-west-2",
 }
+# The local SNS/SQS emulator (moto) takes any credentials; a real AWS run brings its own from the usual chain.
+for _key, _value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+    os.environ.setdefault(_key, _value)
 
 
 def verdicts(report: Path) -> dict[str, str]:
