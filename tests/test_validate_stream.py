@@ -300,3 +300,34 @@ def test_a_closed_stdout_is_one_line_and_exit_2(root, tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 2
     assert err == "em-harness: error: standard output closed before the report was written (broken pipe)\n"
+
+
+def test_an_invalid_line_never_shows_a_personal_value_in_clear(tmp_path):
+    """jsonschema-rs quotes the failing value ("1990-02-31" is not a "date"; 12345678 is not of type "string");
+    where the schema marks it x-personal-data it is shown as <redacted>, on screen and in --errors-out, while
+    the pointer and the rule it broke stay."""
+    import orjson as _orjson
+
+    from tests.streaming import ROOT, cli
+
+    registry = SchemaRegistry(ROOT / "schemas")
+    (doc,) = [d for d in registry.messages() if d.name == "order-submitted"]
+    msg = json.loads(json.dumps(doc.contents["examples"][0]))
+    wearer = msg["additionalInformation"]["device_wearer"]
+    wearer["date_of_birth"] = "1990-02-31"
+    wearer["first_name"] = 12345678
+    wearer["last_name"] = "Canaryperson"
+    msg["description"] = 7  # not personal: still quoted as it is
+    extract = tmp_path / "extract.jsonl"
+    extract.write_bytes(_orjson.dumps(msg) + b"\n")
+    errors = tmp_path / "errors.jsonl"
+    result = cli("validate-stream", str(extract), "--errors-out", str(errors))
+    assert result.code == 1, result.text
+    written = errors.read_text()
+    for text in (result.text, written):
+        assert "1990-02-31" not in text and "12345678" not in text and "Canaryperson" not in text
+    assert "/additionalInformation/device_wearer/date_of_birth" in result.out
+    assert "/additionalInformation/device_wearer/first_name" in result.out and '"string"' in result.out
+    assert "<redacted>" in result.out and "7 is not of type" in result.out
+    (line,) = [json.loads(x) for x in written.splitlines()]
+    assert json.loads(line["raw"])["additionalInformation"]["device_wearer"]["last_name"] == "<redacted>"

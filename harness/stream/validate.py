@@ -28,7 +28,7 @@ from typing import IO, Any
 import orjson
 
 from harness.errors import HarnessError, UnusableInput
-from harness.schemas.registry import SchemaRegistry, pointer
+from harness.schemas.registry import REDACTED, SchemaRegistry, pointer
 
 # The kinds of bad line, in the order the summary lists them.
 NOT_UTF8 = "not UTF-8"
@@ -183,11 +183,65 @@ class StreamValidator:
         summary.problems[kind] += 1
         if on_bad is None and len(summary.first) >= self.keep_first:
             return
+        if kind == INVALID:
+            reasons, raw = self._unpersonal(msg, reasons, raw)
         bad = BadLine(n, kind, event_type, reasons, b"" if raw is LONG_LINE else raw)
         if len(summary.first) < self.keep_first:
             summary.first.append(bad)
         if on_bad is not None:
             on_bad(bad)
+
+    def _unpersonal(
+        self, msg: dict[str, Any], reasons: list[tuple[str, str]], raw: bytes
+    ) -> tuple[list[tuple[str, str]], bytes]:
+        """An invalid line of a known message type, with no personal value in clear: the schema's
+        `x-personal-data` values are redacted in the line kept for --errors-out and wherever a reason quotes
+        them (jsonschema-rs quotes the failing instance: `"Y47" does not match ...`, or a whole object)."""
+        doc = self.registry.get(msg["eventType"], msg["version"])
+        if doc is None:
+            return reasons, raw
+        pointers = self.registry.personal(doc, msg)
+        if not pointers:
+            return reasons, raw
+        values = sorted({v for v in _leaves(_at_pointers(msg, pointers))}, key=len, reverse=True)
+        quoted = [orjson.dumps(v).decode() for v in values]
+
+        def scrub(text: str) -> str:
+            for v, q in zip(values, quoted, strict=True):
+                text = text.replace(q, REDACTED)
+                if len(v) >= 3:
+                    text = text.replace(v, REDACTED)
+            return text
+
+        return [(ptr, scrub(m)) for ptr, m in reasons], orjson.dumps(self.registry.redact(doc, msg))
+
+
+def _at_pointers(msg: Any, pointers: list[str]) -> list[Any]:
+    out = []
+    for ptr in pointers:
+        node = msg
+        for part in (p.replace("~1", "/").replace("~0", "~") for p in ptr.split("/")[1:]):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                break
+        else:
+            out.append(node)
+    return out
+
+
+def _leaves(value: Any) -> Iterator[str]:
+    """Every scalar under a value, as text (booleans and null say nothing about a person)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    elif isinstance(value, str | int | float) and not isinstance(value, bool):
+        yield str(value)
 
 
 def read_blocks(source: IO[bytes], max_line: int = MAX_LINE_BYTES, size: int = 1 << 20) -> Iterator[list[bytes]]:
