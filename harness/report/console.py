@@ -159,12 +159,7 @@ class ConsoleSink:
         for line in run.coverage_short:
             c.print(f"[red]FAIL[/] {escape(line)}", soft_wrap=True)
         counts = run.counts
-        verdict = "ERROR" if run.error else ("PASS" if run.exit_code == 0 else "FAIL")
-        parts = []
-        for kind, noun in (("pact", "interaction(s)"), ("flow", "flow(s)"), ("fault", "fault run(s)")):
-            rows = [o for o in run.outcomes if o.kind == kind and not o.pending]
-            if rows or kind == "pact":
-                parts.append(f"{sum(o.passed for o in rows)} of {len(rows)} {noun}")
+        verdict, parts = run.verdict, run.tallies()
         line = f"{verdict}: {', '.join(parts)} passed in {run.seconds:.1f} s"
         if run.error:
             line = f"ERROR: {error_summary(run, self.planned)} in {run.seconds:.1f} s"

@@ -292,12 +292,7 @@ def render(run: RunFinished) -> str:
     """The whole page."""
     from harness.report.console import NO_SUPPLIER
 
-    verdict = "ERROR" if run.error else ("PASS" if run.exit_code == 0 else "FAIL")
-    parts = []
-    for kind, noun in (("pact", "interaction(s)"), ("flow", "flow(s)"), ("fault", "fault run(s)")):
-        rows = [o for o in run.outcomes if o.kind == kind and not o.pending]
-        if rows or kind == "pact":
-            parts.append(f"{sum(o.passed for o in rows)} of {len(rows)} {noun}")
+    verdict, parts = run.verdict, run.tallies()
     counts = run.counts
     pending = ""
     if counts["pendingFailed"] or counts["pendingPassed"]:

@@ -221,6 +221,21 @@ class RunFinished:
         }
 
     @property
+    def verdict(self) -> str:
+        """The run's verdict word, as every report prints it: ERROR, PASS or FAIL."""
+        return "ERROR" if self.error else ("PASS" if self.exit_code == 0 else "FAIL")
+
+    def tallies(self) -> list[str]:
+        """'N of M' passed per kind of run (interactions always, flows and fault runs when there are any);
+        pending interactions are counted apart (counts)."""
+        parts = []
+        for kind, noun in (("pact", "interaction(s)"), ("flow", "flow(s)"), ("fault", "fault run(s)")):
+            rows = [o for o in self.outcomes if o.kind == kind and not o.pending]
+            if rows or kind == "pact":
+                parts.append(f"{sum(o.passed for o in rows)} of {len(rows)} {noun}")
+        return parts
+
+    @property
     def exit_code(self) -> int:
         """2 on an error; 1 when an interaction failed or a coverage measure is below --min-coverage."""
         if self.interrupted is not None:  # as a shell reports a process a signal stopped: 128 + the signal
