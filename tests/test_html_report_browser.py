@@ -5,35 +5,20 @@ Skips, saying why, where chromium or Playwright is absent."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from harness.project import find_project
 from harness.report.files import write_html
 from harness.verify.engine import VerifyEngine
 from harness.verify.events import RunFinished
+from tests.browser import CHROMIUM, FLAGS, needs_chromium, playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "reports" / "html-report"
 FMS = "field-monitoring-service"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-FLAGS = [  # as tests/gate/test_browser.py: headless, and nothing reaching out of this closed network
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is absent (apt-get install chromium; .ci/run installs it)"
-)
+pytestmark = needs_chromium
 
 
 def test_the_report_of_a_failing_run_in_chromium(tmp_path: Path) -> None:

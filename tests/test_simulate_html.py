@@ -5,30 +5,15 @@ artefact). Skips, saying why, where chromium or Playwright is absent."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
 from harness.simulate.command import run_simulate
+from tests.browser import CHROMIUM, FLAGS, needs_chromium, playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS = ROOT / "reports" / "simulate-html"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is absent (apt-get install chromium; .ci/run installs it)"
-)
+pytestmark = needs_chromium
 
 
 def test_timelines_and_latency_histogram_in_a_browser(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ reports/gate-browser/ (a test artefact). Skips, saying why, where chromium or Pl
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,28 +12,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
+from tests.browser import CHROMIUM, FLAGS, needs_chromium, playwright
 from tests.gate.support import em
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "reports" / "gate-browser"
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    # without these Chromium reaches out for updates and sync, which this closed network refuses
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is absent (apt-get install chromium; .ci/run installs it)"
-)
+pytestmark = needs_chromium
 
 
 def test_click_from_the_matrix_to_a_failed_interactions_evidence(tmp_path: Path) -> None:
