@@ -877,7 +877,7 @@ class Location:
 _Sub = tuple[Any, Any, bool]
 
 
-def _applicable(schema: Any, resolver: Any, certain: bool, depth: int = 0) -> Iterator[_Sub]:
+def applicable_subschemas(schema: Any, resolver: Any, certain: bool, depth: int = 0) -> Iterator[_Sub]:
     if not isinstance(schema, dict) or depth > 64:
         return
     yield schema, resolver, certain
@@ -888,17 +888,17 @@ def _applicable(schema: Any, resolver: Any, certain: bool, depth: int = 0) -> It
         except (referencing.exceptions.Unresolvable, referencing.exceptions.PointerToNowhere):
             pass
         else:
-            yield from _applicable(resolved.contents, resolved.resolver, certain, depth + 1)
+            yield from applicable_subschemas(resolved.contents, resolved.resolver, certain, depth + 1)
     for sub in schema.get("allOf") or []:
-        yield from _applicable(sub, resolver, certain, depth + 1)
+        yield from applicable_subschemas(sub, resolver, certain, depth + 1)
     for key in ("anyOf", "oneOf"):
         for sub in schema.get(key) or []:
-            yield from _applicable(sub, resolver, False, depth + 1)
+            yield from applicable_subschemas(sub, resolver, False, depth + 1)
     for key in ("then", "else"):
         if key in schema:
-            yield from _applicable(schema[key], resolver, False, depth + 1)
+            yield from applicable_subschemas(schema[key], resolver, False, depth + 1)
     for sub in (schema.get("dependentSchemas") or {}).values():
-        yield from _applicable(sub, resolver, False, depth + 1)
+        yield from applicable_subschemas(sub, resolver, False, depth + 1)
 
 
 def _declarations(subs: list[_Sub], step: Step) -> list[_Sub]:
@@ -944,7 +944,7 @@ def locate(schema: dict[str, Any], resolver: Any, steps: list[Step]) -> Location
     current: list[_Sub] = [(schema, resolver, True)]
     constrained = True
     for i, step in enumerate(steps):
-        subs = [s for sch, res, certain in current for s in _applicable(sch, res, certain)]
+        subs = [s for sch, res, certain in current for s in applicable_subschemas(sch, res, certain)]
         here = _kinds_of(current) if constrained else None
         wants = "array" if step.kind in ("index", "any-index") else "object"
         if here is not None and wants not in here:

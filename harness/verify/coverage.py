@@ -29,6 +29,7 @@ from typing import Any
 import jsonschema
 
 from harness.bus.recorded import Recorded
+from harness.catalogue.pacts import applicable_subschemas
 from harness.schemas.registry import FORMAT_CHECKER, SchemaDoc, SchemaRegistry
 
 Path = tuple[str, ...]
@@ -39,7 +40,6 @@ NAMES = {
     "enumValues": "enumeration values",
     "oneOfBranches": "oneOf branches",
 }
-_BRANCHING = ("anyOf", "oneOf")
 
 
 @dataclass
@@ -124,24 +124,10 @@ class _Site:
 
 
 def _closure(schema: Any, resolver: Any, conditional: bool, depth: int) -> Iterator[tuple[dict[str, Any], Any, bool]]:
-    """Every subschema that applies at this field: $ref and allOf unconditionally, branches conditionally."""
-    if not isinstance(schema, dict) or depth > 48:
-        return
-    yield schema, resolver, conditional
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        resolved = resolver.lookup(ref)
-        yield from _closure(resolved.contents, resolved.resolver, conditional, depth + 1)
-    for sub in schema.get("allOf") or []:
-        yield from _closure(sub, resolver, conditional, depth + 1)
-    for key in _BRANCHING:
-        for sub in schema.get(key) or []:
-            yield from _closure(sub, resolver, True, depth + 1)
-    for key in ("then", "else"):
-        if key in schema:
-            yield from _closure(schema[key], resolver, True, depth + 1)
-    for sub in (schema.get("dependentSchemas") or {}).values():
-        yield from _closure(sub, resolver, True, depth + 1)
+    """Every subschema that applies at this field: $ref and allOf unconditionally, branches conditionally
+    (the pact loader's walk, whose flag says the opposite: certain)."""
+    for sub, res, certain in applicable_subschemas(schema, resolver, not conditional, depth):
+        yield sub, res, not certain
 
 
 def _sites(doc: SchemaDoc, registry: SchemaRegistry) -> dict[Path, _Site]:
